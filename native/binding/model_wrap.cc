@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+#include "binding/model_wrap.h"
+
+#include <string>
+
+#include "binding/addon_data.h"
+#include "binding/convert.h"
+#include "binding/spec.h"
+#include "binding/train_worker.h"
+#include "core/dispatch.h"
+#include "core/mlp.h"
+
+namespace fastprop::binding {
+
+namespace {
+constexpr std::size_t kMaxRows = std::size_t(1) << 32;
+constexpr int kMaxThreads = 1024;
+}  // namespace
+
+Napi::Function ModelWrap::define(Napi::Env env) {
+  return DefineClass(env, "NativeModel",
+                     {InstanceMethod<&ModelWrap::predict>("predict"),
+                      InstanceMethod<&ModelWrap::gradients>("gradients"),
+                      InstanceMethod<&ModelWrap::evaluate>("evaluate"),
+                      InstanceMethod<&ModelWrap::train>("train"),
+                      InstanceMethod<&ModelWrap::info>("info"),
+                      InstanceMethod<&ModelWrap::dispose>("dispose")});
+}
+
+ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
+  Napi::Env env = info.Env();
+  core::ModelSpec spec = parse_model_spec(info[0]);
+  core::Isa isa = core::default_isa();
+  threads_ = core::default_thread_count();
+  if (info[1].IsObject()) {
+    Napi::Object options = info[1].As<Napi::Object>();
+    Napi::Value kernel = options.Get("kernel");
+    if (!kernel.IsUndefined()) {
+      const std::string name = string_arg(kernel, "kernel");
+      if (!core::parse_isa(name.c_str(), &isa)) throw_type_error(env, "unknown kernel '" + name + "'");
+      if (!core::isa_supported(isa)) throw_range_error(env, "kernel '" + name + "' is not supported by this CPU");
+    }
+    Napi::Value threads = options.Get("threads");
+    if (!threads.IsUndefined()) {
+      threads_ = int(size_arg(threads, "threads", kMaxThreads));
+      if (threads_ < 1) throw_range_error(env, "expected threads >= 1");
+    }
+  }
+  pool_ = env.GetInstanceData<AddonData>()->pool(threads_);
+  mlp_ = std::make_unique<core::Mlp>(std::move(spec), isa, pool_.get());
+}
+
+void ModelWrap::require_idle(Napi::Env env, const char* method) const {
+  if (!mlp_) {
+    throw_with_state(env, std::string("cannot call ") + method + ": the model has been disposed",
+                     "ERR_DISPOSED");
+  }
+  if (busy_) {
+    throw_with_state(env, std::string("cannot call ") + method + " while the model is training",
+                     "ERR_BUSY");
+  }
+}
+
+Napi::Value ModelWrap::predict(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  require_idle(env, "predict");
+  const core::ModelSpec& spec = mlp_->spec();
+  const std::size_t rows = size_arg(info[2], "rows", kMaxRows);
+  const float* params = float32_array(info[0], "params", spec.parameter_count()).data;
+  const float* x = float32_array(info[1], "x", checked_mul(env, rows, spec.input_size(), "x")).data;
+  float* out = float32_array(info[3], "out", checked_mul(env, rows, spec.output_size(), "out")).data;
+  mlp_->predict(params, x, rows, out);
+  return env.Undefined();
+}
+
+Napi::Value ModelWrap::gradients(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  require_idle(env, "gradients");
+  const core::ModelSpec& spec = mlp_->spec();
+  const std::size_t rows = size_arg(info[3], "rows", kMaxRows);
+  if (rows == 0) throw_range_error(env, "expected at least one row");
+  const float* params = float32_array(info[0], "params", spec.parameter_count()).data;
+  const float* x = float32_array(info[1], "x", checked_mul(env, rows, spec.input_size(), "x")).data;
+  const core::Targets targets = parse_targets(info[2], spec, rows);
+  float* grads = float32_array(info[4], "grads", spec.parameter_count()).data;
+  return Napi::Number::New(env, mlp_->gradients(params, x, targets, rows, grads));
+}
+
+Napi::Value ModelWrap::evaluate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  require_idle(env, "evaluate");
+  const core::ModelSpec& spec = mlp_->spec();
+  const std::size_t rows = size_arg(info[3], "rows", kMaxRows);
+  const float* params = float32_array(info[0], "params", spec.parameter_count()).data;
+  const float* x = float32_array(info[1], "x", checked_mul(env, rows, spec.input_size(), "x")).data;
+  const core::Targets targets = parse_targets(info[2], spec, rows);
+  const core::Mlp::Evaluation result = mlp_->evaluate(params, x, targets, rows, 256);
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("lossSum", result.loss_sum);
+  out.Set("correct", result.correct);
+  return out;
+}
+
+Napi::Value ModelWrap::train(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  require_idle(env, "train");
+  TrainWorker* worker = TrainWorker::create(info, this);  // validates; throws on bad input
+  busy_ = true;
+  Napi::Promise promise = worker->promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value ModelWrap::info(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!mlp_) throw_with_state(env, "cannot call info: the model has been disposed", "ERR_DISPOSED");
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("kernel", core::isa_name(mlp_->isa()));
+  out.Set("threads", threads_);
+  out.Set("parameterCount", double(mlp_->spec().parameter_count()));
+  return out;
+}
+
+Napi::Value ModelWrap::dispose(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (busy_) throw_with_state(env, "cannot call dispose while the model is training", "ERR_BUSY");
+  mlp_.reset();  // idempotent: a second dispose is a no-op
+  pool_.reset();
+  return env.Undefined();
+}
+
+}  // namespace fastprop::binding

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: MIT
+// Test-only exports (names start with "_"): direct access to the GEMM so the parity suite can
+// hold every kernel this CPU supports to the TypeScript reference.
+#pragma once
+
+#include <napi.h>
+
+namespace fastprop::binding {
+
+// _sgemm(transA: boolean, transB: boolean, m, n, k: number, alpha: number, a: Float32Array,
+//        lda: number, b: Float32Array, ldb: number, beta: number, c: Float32Array, ldc: number,
+//        bias: Float32Array | null, kernel: string, threads: number): void
+Napi::Value sgemm_for_tests(const Napi::CallbackInfo& info);
+
+}  // namespace fastprop::binding

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+#include "binding/train_worker.h"
+
+#include <exception>
+#include <string>
+
+#include "binding/convert.h"
+#include "binding/model_wrap.h"
+#include "binding/spec.h"
+
+namespace fastprop::binding {
+
+namespace {
+constexpr std::size_t kMaxRows = std::size_t(1) << 32;
+}
+
+TrainWorker::TrainWorker(Napi::Env env, ModelWrap* model)
+    : Napi::AsyncWorker(env, "fastprop:train"), deferred_(Napi::Promise::Deferred::New(env)), model_(model) {}
+
+TrainWorker* TrainWorker::create(const Napi::CallbackInfo& info, ModelWrap* model) {
+  Napi::Env env = info.Env();
+  Napi::Object job = object_arg(info[0], "job");
+  const core::ModelSpec& spec = model->mlp().spec();
+  const std::size_t count = spec.parameter_count();
+
+  core::TrainJob parsed;
+  std::vector<Napi::Value> borrowed;
+  auto borrow = [&](const char* key) {
+    Napi::Value value = job.Get(key);
+    borrowed.push_back(value);
+    return value;
+  };
+  parsed.params = float32_array(borrow("params"), "params", count).data;
+  parsed.grads = float32_array(borrow("grads"), "grads", count).data;
+  parsed.optimizer = parse_optimizer(job.Get("optimizer"));
+  Napi::Value slots_value = job.Get("slots");
+  if (!slots_value.IsArray()) throw_type_error(env, "expected slots to be an array");
+  Napi::Array slots = slots_value.As<Napi::Array>();
+  const int needed = core::optimizer_slot_count(parsed.optimizer);
+  if (slots.Length() != uint32_t(needed)) {
+    throw_range_error(env, "expected " + std::to_string(needed) + " optimizer slots, got " +
+                               std::to_string(slots.Length()));
+  }
+  for (int s = 0; s < needed; ++s) {
+    Napi::Value slot = slots.Get(uint32_t(s));
+    borrowed.push_back(slot);
+    parsed.slots[s] = float32_array(slot, "optimizer slot", count).data;
+  }
+  const double first_step = number_arg(job.Get("firstStep"), "firstStep");
+  if (first_step < 1 || first_step > 9e15) throw_range_error(env, "expected firstStep >= 1");
+  parsed.first_step = static_cast<std::int64_t>(first_step);
+
+  const std::size_t dataset_rows = size_arg(job.Get("datasetRows"), "datasetRows", kMaxRows);
+  parsed.x = float32_array(borrow("x"), "x", checked_mul(env, dataset_rows, spec.input_size(), "x")).data;
+  parsed.targets = parse_targets(borrow("targets"), spec, dataset_rows);
+  parsed.epoch_rows = size_arg(job.Get("epochRows"), "epochRows", kMaxRows);
+  parsed.epochs = size_arg(job.Get("epochs"), "epochs", kMaxRows);
+  parsed.batch_size = size_arg(job.Get("batchSize"), "batchSize", kMaxRows);
+  if (parsed.batch_size == 0 || parsed.epoch_rows == 0) {
+    throw_range_error(env, "expected batchSize and epochRows >= 1");
+  }
+  const std::size_t order_length = checked_mul(env, parsed.epochs, parsed.epoch_rows, "order");
+  View<std::uint32_t> order = uint32_array(borrow("order"), "order", order_length);
+  for (std::size_t i = 0; i < order_length; ++i) {
+    if (order.data[i] >= dataset_rows) {
+      throw_range_error(env, "order[" + std::to_string(i) + "] = " + std::to_string(order.data[i]) +
+                                 " is not a row index below " + std::to_string(dataset_rows));
+    }
+  }
+  parsed.order = order.data;
+
+  const std::size_t batches =
+      checked_mul(env, parsed.epochs, core::batches_per_epoch(parsed.epoch_rows, parsed.batch_size), "batches");
+  Napi::Float64Array batch_loss = Napi::Float64Array::New(env, batches);
+  Napi::Float64Array batch_correct = Napi::Float64Array::New(env, batches);
+  parsed.batch_loss = batch_loss.Data();
+  parsed.batch_correct = batch_correct.Data();
+
+  auto* worker = new TrainWorker(env, model);
+  worker->job_ = parsed;
+  for (Napi::Value& value : borrowed) worker->keep_alive_.push_back(Napi::Persistent(value.As<Napi::Object>()));
+  worker->batch_loss_ = Napi::Persistent(batch_loss.As<Napi::Object>());
+  worker->batch_correct_ = Napi::Persistent(batch_correct.As<Napi::Object>());
+  // Keep the model object alive (and so its Mlp) until the worker settles.
+  worker->keep_alive_.push_back(Napi::Persistent(info.This().As<Napi::Object>()));
+  return worker;
+}
+
+void TrainWorker::Execute() {
+  try {
+    model_->mlp().train(job_);
+  } catch (const std::bad_alloc&) {
+    SetError("out of memory while training");
+  } catch (const std::exception& e) {
+    SetError(std::string("training failed: ") + e.what());
+  }
+}
+
+void TrainWorker::OnOK() {
+  Napi::Env env = Env();
+  model_->set_busy(false);
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("batchLoss", batch_loss_.Value());
+  result.Set("batchCorrect", batch_correct_.Value());
+  deferred_.Resolve(result);
+}
+
+void TrainWorker::OnError(const Napi::Error& error) {
+  model_->set_busy(false);
+  deferred_.Reject(error.Value());
+}
+
+}  // namespace fastprop::binding

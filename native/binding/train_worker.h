@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: MIT
+// Runs a core::TrainJob off the event loop (libuv pool) and settles a promise.
+//
+// JS job object: {params, grads: Float32Array, slots: Float32Array[], optimizer: {kind,
+//   learningRate, momentum}, firstStep: number, x: Float32Array, targets: Float32Array |
+//   Int32Array, datasetRows, order: Uint32Array, epochRows, epochs, batchSize: number}
+// Every typed array is referenced until the promise settles, so GC cannot free what Execute()
+// reads; callers must not mutate or transfer them meanwhile. Execute() never touches JS.
+#pragma once
+
+#include <napi.h>
+
+#include <vector>
+
+#include "core/mlp.h"
+
+namespace fastprop::binding {
+
+class ModelWrap;
+
+class TrainWorker : public Napi::AsyncWorker {
+ public:
+  // Validates the job (throws synchronously on bad input) and returns the promise; the worker
+  // must then be queued by the caller.
+  static TrainWorker* create(const Napi::CallbackInfo& info, ModelWrap* model);
+  Napi::Promise promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override;
+  void OnOK() override;
+  void OnError(const Napi::Error& error) override;
+
+ private:
+  TrainWorker(Napi::Env env, ModelWrap* model);
+
+  Napi::Promise::Deferred deferred_;
+  ModelWrap* model_;
+  core::TrainJob job_;
+  std::vector<Napi::ObjectReference> keep_alive_;
+  Napi::ObjectReference batch_loss_, batch_correct_;
+};
+
+}  // namespace fastprop::binding

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+// Single-precision GEMM, the one matrix product every layer uses.
+//
+//   C[m×n] = alpha · op(A)[m×k] · op(B)[k×n] + beta · C      (all row-major)
+//
+// op(X) is X (Trans::kNo) or Xᵀ (Trans::kYes), read in place: no transpose is ever
+// materialised. A is stored m×k (lda ≥ k) or, transposed, k×m (lda ≥ m); likewise B is k×n
+// (ldb ≥ n) or n×k (ldb ≥ k); ldc ≥ n. With beta == 0, C is write-only: it is never read, so
+// NaN already in C cannot leak into the result (the BLAS/BLIS rule).
+// `bias`, when given, is a row vector of length n added to every row after the product
+// (the fused epilogue of a dense layer's forward pass).
+//
+// Backprop needs three shapes of it:  Z = X·W (kNo,kNo),  dX = dZ·Wᵀ (kNo,kYes),
+// dW = Xᵀ·dZ (kYes,kNo, beta = 1 to accumulate).
+//
+// Determinism: the result is bitwise identical whatever the thread count. Only the m and n
+// loops are split between threads; each element's k-sum runs in one fixed order.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+
+#include "dispatch.h"
+
+namespace fastprop::core {
+
+class ThreadPool;
+
+enum class Trans { kNo, kYes };
+
+// Owns the packing buffers and the kernel choice; one per model (not shared between
+// concurrently running models). The pool may be shared, and may be null (single thread).
+class Gemm {
+ public:
+  Gemm(Isa isa, ThreadPool* pool);
+  ~Gemm();
+  Gemm(const Gemm&) = delete;
+  Gemm& operator=(const Gemm&) = delete;
+
+  void sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k, float alpha,
+             const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta,
+             float* c, std::size_t ldc, const float* bias = nullptr);
+
+  Isa isa() const;
+  ThreadPool* pool() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace fastprop::core

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+// Losses on the last layer's output, averaged over the batch (conventions in model_spec.h), and
+// their gradient δ = ∂L/∂z with respect to the last layer's pre-activation z.
+//
+// Two pairs are fused, computed from the logits z for stability (log-sum-exp, softplus):
+//   sigmoid + binary cross-entropy    δ = (σ(z) − t) / (rows·n)
+//   softmax + categorical CE          δ = (softmax(z)·Σt − t) / rows   (= a − t for one-hot t)
+// Other pairs go through dL/da and the activation's derivative.
+#pragma once
+
+#include <cstddef>
+
+#include "model_spec.h"
+
+namespace fastprop::core {
+
+// True when the loss is computed from the logits and so requires this output activation.
+bool loss_is_fused(Loss loss);
+Activation fused_activation(Loss loss);
+
+// Writes δ = ∂L/∂z for the batch into `delta` [rows × n] and returns the batch-mean loss.
+// z and a are the last layer's pre-activation and activation.
+double loss_and_delta(Loss loss, const LayerSpec& out, const float* z, const float* a,
+                      const Targets& targets, std::size_t rows, float* delta);
+
+// The batch-mean loss alone (no gradient).
+double loss_value(Loss loss, const float* z, const float* a, const Targets& targets,
+                  std::size_t rows, std::size_t n);
+
+// How many predictions are right: argmax for the categorical losses, a ≥ 0.5 per output for
+// binary cross-entropy (so the count is out of rows·n); 0 for regression losses.
+std::size_t count_correct(Loss loss, const float* a, const Targets& targets, std::size_t rows,
+                          std::size_t n);
+
+// The count that count_correct is out of (0 for regression losses: no accuracy).
+std::size_t accuracy_denominator(Loss loss, std::size_t rows, std::size_t n);
+
+}  // namespace fastprop::core
