@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+// Portable sgemm micro-kernel in plain C++:  C[m×n] := alpha · A[MR×kc] · B[kc×NR] + beta · C
+// (+ bias row), m ≤ MR = 6, n ≤ NR = 8, on panels packed as in kernels.h.
+//
+// The dispatch fallback on any CPU (and the only kernel on arm64), compiled at baseline flags.
+// The inner loops have constant trip counts over a local accumulator array, which GCC and
+// Clang turn into vector code: 6 rows × 2 SSE/NEON vectors = 12 accumulators + 2 for the B row
+// + 1 broadcast = 15/16 xmm registers (NEON has 32). Multiply and add stay separate unless the
+// compiler contracts them; either way each element's k-sum runs in one fixed order.
+#include <cstddef>
+
+#include "kernels.h"
+
+namespace fastprop::core::kernels {
+namespace {
+
+constexpr std::size_t kMr = 6;
+constexpr std::size_t kNr = 8;
+
+void kernel_scalar(std::size_t kc, const float* a, const float* b, float* c, std::size_t ldc,
+                   std::size_t m, std::size_t n, float alpha, float beta, const float* bias) {
+  float acc[kMr][kNr] = {};
+  for (std::size_t p = 0; p < kc; ++p) {
+    for (std::size_t i = 0; i < kMr; ++i) {
+      const float ai = a[i];
+      for (std::size_t j = 0; j < kNr; ++j) acc[i][j] += ai * b[j];
+    }
+    a += kMr;
+    b += kNr;
+  }
+  for (std::size_t i = 0; i < m; ++i) {
+    float* ci = c + i * ldc;
+    for (std::size_t j = 0; j < n; ++j) {
+      float r = acc[i][j] * alpha;
+      if (beta != 0.0f) r = beta * ci[j] + r;
+      if (bias) r += bias[j];
+      ci[j] = r;
+    }
+  }
+}
+
+void pack_a_scalar(bool trans, const float* a, std::size_t lda, std::size_t rows,
+                   std::size_t depth, float* dst) {
+  pack_a_generic<kMr>(trans, a, lda, rows, depth, dst);
+}
+
+void pack_b_scalar(bool trans, const float* b, std::size_t ldb, std::size_t depth,
+                   std::size_t cols, float* dst) {
+  pack_b_generic<kNr>(trans, b, ldb, depth, cols, dst);
+}
+
+}  // namespace
+
+const KernelTable& table_scalar() {
+  static const KernelTable table{Isa::kScalar,  kMr,           kNr,          256, 120, 4096,
+                                 kernel_scalar, pack_a_scalar, pack_b_scalar};
+  return table;
+}
+
+}  // namespace fastprop::core::kernels

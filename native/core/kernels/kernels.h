@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: MIT
+// Private to the GEMM: the table each ISA's kernel file fills in, and the generic packing
+// routines they share. Not part of the public API (see ../gemm.h).
+//
+// Packed layouts (BLIS, docs/KernelsHowTo.md), for a block of op(A) rows×depth and of op(B)
+// depth×cols:
+//
+//   packed A: ceil(rows/MR) panels, panel r at dst + r·MR·depth; inside a panel, column p holds
+//             the MR values op(A)[r·MR + i][p] at [p·MR + i]   (i.e. MR×depth, column by column)
+//   packed B: ceil(cols/NR) panels, panel s at dst + s·NR·depth; inside a panel, row p holds
+//             the NR values op(B)[p][s·NR + j] at [p·NR + j]   (i.e. depth×NR, row by row)
+//
+// Rows of A (columns of B) past the end are zero, so the micro-kernel always runs a full
+// MR×NR tile and only its write-back looks at the valid m×n part.
+//
+// Micro-kernel contract, on one MR×NR tile of C (row-major, leading dimension ldc):
+//
+//   C[0:m, 0:n] := alpha · Apanel·Bpanel + beta · C  (+ bias[0:n] on every row, when non-null)
+//
+// with m ≤ MR, n ≤ NR; beta == 0 means C is write-only (never read: it may hold NaN). Each
+// element's k-sum runs p = 0, 1, …, kc−1 in order, one fused multiply-add per step (scalar
+// kernel: multiply then add), whatever the tile's position, so results never depend on how
+// the caller splits the m and n loops.
+#pragma once
+
+#include <cstddef>
+
+#include "../dispatch.h"
+
+namespace fastprop::core::kernels {
+
+using MicroKernel = void (*)(std::size_t kc, const float* a, const float* b, float* c,
+                             std::size_t ldc, std::size_t m, std::size_t n, float alpha,
+                             float beta, const float* bias);
+
+// Packs the rows×depth block of op(A) starting at `a` (already offset to the block's first
+// element: a + i0·lda + p0, or a + p0·lda + i0 when transposed).
+using PackA = void (*)(bool trans, const float* a, std::size_t lda, std::size_t rows,
+                       std::size_t depth, float* dst);
+// Packs the depth×cols block of op(B) starting at `b` (b + p0·ldb + j0, or b + j0·ldb + p0).
+using PackB = void (*)(bool trans, const float* b, std::size_t ldb, std::size_t depth,
+                       std::size_t cols, float* dst);
+
+struct KernelTable {
+  Isa isa;
+  std::size_t mr, nr;  // micro-tile
+  std::size_t kc;      // depth of a packed block (upper bound; the driver balances the blocks)
+  std::size_t mc;      // rows of A per packed block (L2)
+  std::size_t nc;      // columns of B per packed block (L3)
+  MicroKernel kernel;
+  PackA pack_a;
+  PackB pack_b;
+};
+
+const KernelTable& table_scalar();
+#if defined(FASTPROP_X86_KERNELS)
+const KernelTable& table_avx2();
+const KernelTable& table_avx512();
+#endif
+
+// ---- generic packing, instantiated in each kernel file with that file's flags ----------------
+
+// Copies `count` floats of a strided or contiguous line into a packed panel, zero-filling the
+// padding. Written as plain loops so the compiler can vectorise the contiguous cases.
+template <std::size_t kMr>
+void pack_a_generic(bool trans, const float* a, std::size_t lda, std::size_t rows,
+                    std::size_t depth, float* dst) {
+  for (std::size_t r0 = 0; r0 < rows; r0 += kMr) {
+    const std::size_t mr = rows - r0 < kMr ? rows - r0 : kMr;
+    if (trans) {
+      // op(A)[i][p] = a[p·lda + i]: each packed column is a contiguous run of the source.
+      const float* src = a + r0;
+      for (std::size_t p = 0; p < depth; ++p) {
+        const float* s = src + p * lda;
+        float* d = dst + p * kMr;
+        if (mr == kMr) {
+          for (std::size_t i = 0; i < kMr; ++i) d[i] = s[i];
+        } else {
+          for (std::size_t i = 0; i < kMr; ++i) d[i] = i < mr ? s[i] : 0.0f;
+        }
+      }
+    } else {
+      // op(A)[i][p] = a[i·lda + p]: a transpose of mr source rows.
+      const float* src = a + r0 * lda;
+      for (std::size_t p = 0; p < depth; ++p) {
+        float* d = dst + p * kMr;
+        for (std::size_t i = 0; i < mr; ++i) d[i] = src[i * lda + p];
+        for (std::size_t i = mr; i < kMr; ++i) d[i] = 0.0f;
+      }
+    }
+    dst += kMr * depth;
+  }
+}
+
+template <std::size_t kNr>
+void pack_b_generic(bool trans, const float* b, std::size_t ldb, std::size_t depth,
+                    std::size_t cols, float* dst) {
+  for (std::size_t c0 = 0; c0 < cols; c0 += kNr) {
+    const std::size_t nr = cols - c0 < kNr ? cols - c0 : kNr;
+    if (!trans) {
+      // op(B)[p][j] = b[p·ldb + j]: each packed row is a contiguous run of the source.
+      const float* src = b + c0;
+      for (std::size_t p = 0; p < depth; ++p) {
+        const float* s = src + p * ldb;
+        float* d = dst + p * kNr;
+        if (nr == kNr) {
+          for (std::size_t j = 0; j < kNr; ++j) d[j] = s[j];
+        } else {
+          for (std::size_t j = 0; j < kNr; ++j) d[j] = j < nr ? s[j] : 0.0f;
+        }
+      }
+    } else {
+      // op(B)[p][j] = b[j·ldb + p]: a transpose of nr source rows.
+      const float* src = b + c0 * ldb;
+      for (std::size_t p = 0; p < depth; ++p) {
+        float* d = dst + p * kNr;
+        for (std::size_t j = 0; j < nr; ++j) d[j] = src[j * ldb + p];
+        for (std::size_t j = nr; j < kNr; ++j) d[j] = 0.0f;
+      }
+    }
+    dst += kNr * depth;
+  }
+}
+
+}  // namespace fastprop::core::kernels

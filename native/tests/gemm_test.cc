@@ -1,0 +1,474 @@
+// SPDX-License-Identifier: MIT
+// Standalone correctness test and benchmark for native/core's sgemm, dispatch and thread pool
+// (plain C++, no Node). Built and run by native/tests/run.sh.
+//
+//   gemm_test test            every supported ISA against a double-precision reference, plus
+//                             bitwise equality across thread counts
+//   gemm_test bench [isa...]  GFLOP/s per ISA and shape, 1 and 2 threads, median of samples
+//   gemm_test peak            FMA peak probe (independent FMA chains, no memory traffic)
+//
+// Tolerance: |c − ref| ≤ 4·eps·(√k + 2)·Σ|terms| per element, where Σ|terms| is the sum of the
+// absolute values of everything added into that element (the usual a-priori bound, scaled by
+// √k for a k-long sum with random rounding).
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "core/dispatch.h"
+#include "core/gemm.h"
+#include "core/thread_pool.h"
+
+using fastprop::core::Gemm;
+using fastprop::core::Isa;
+using fastprop::core::ThreadPool;
+using fastprop::core::Trans;
+
+namespace {
+
+const Isa kAllIsas[] = {Isa::kScalar, Isa::kAvx2, Isa::kAvx512};
+
+struct Case {
+  bool ta, tb;
+  std::size_t m, n, k;
+  float alpha, beta;
+  bool bias;
+  std::size_t pad;  // extra leading-dimension slack for A, B and C
+};
+
+std::string describe(const Case& c) {
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%c%c m=%zu n=%zu k=%zu alpha=%g beta=%g bias=%d pad=%zu",
+                c.ta ? 'T' : 'N', c.tb ? 'T' : 'N', c.m, c.n, c.k, c.alpha, c.beta, c.bias,
+                c.pad);
+  return buf;
+}
+
+struct Operands {
+  std::vector<float> a, b, c0, bias;
+  std::size_t lda, ldb, ldc;
+};
+
+Operands make_operands(const Case& cs, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  Operands o;
+  const std::size_t a_rows = cs.ta ? cs.k : cs.m, a_cols = cs.ta ? cs.m : cs.k;
+  const std::size_t b_rows = cs.tb ? cs.n : cs.k, b_cols = cs.tb ? cs.k : cs.n;
+  o.lda = a_cols + cs.pad;
+  o.ldb = b_cols + cs.pad;
+  o.ldc = cs.n + cs.pad;
+  o.a.resize(std::max<std::size_t>(1, a_rows * o.lda));
+  o.b.resize(std::max<std::size_t>(1, b_rows * o.ldb));
+  o.c0.resize(std::max<std::size_t>(1, cs.m * o.ldc));
+  for (float& x : o.a) x = u(rng);
+  for (float& x : o.b) x = u(rng);
+  // beta == 0: C must be write-only, so pre-fill it with NaN to catch any read.
+  for (float& x : o.c0) x = cs.beta == 0.0f ? std::numeric_limits<float>::quiet_NaN() : u(rng);
+  if (cs.bias) {
+    o.bias.resize(cs.n);
+    for (float& x : o.bias) x = u(rng);
+  }
+  return o;
+}
+
+// Runs the product and returns C (the full m×ldc storage, padding included).
+std::vector<float> run_case(Gemm& g, const Case& cs, const Operands& o) {
+  std::vector<float> c = o.c0;
+  // Sentinel in the padding columns: must survive untouched.
+  for (std::size_t i = 0; i < cs.m; ++i)
+    for (std::size_t j = cs.n; j < o.ldc; ++j) c[i * o.ldc + j] = 12345.0f;
+  g.sgemm(cs.ta ? Trans::kYes : Trans::kNo, cs.tb ? Trans::kYes : Trans::kNo, cs.m, cs.n, cs.k,
+          cs.alpha, o.a.data(), o.lda, o.b.data(), o.ldb, cs.beta, c.data(), o.ldc,
+          cs.bias ? o.bias.data() : nullptr);
+  return c;
+}
+
+bool check_case(const Case& cs, const Operands& o, const std::vector<float>& c,
+                std::string* why) {
+  const double eps = std::numeric_limits<float>::epsilon();
+  for (std::size_t i = 0; i < cs.m; ++i) {
+    for (std::size_t j = 0; j < o.ldc; ++j) {
+      const float got = c[i * o.ldc + j];
+      if (j >= cs.n) {
+        if (got != 12345.0f) {
+          *why = "wrote padding at (" + std::to_string(i) + "," + std::to_string(j) + ")";
+          return false;
+        }
+        continue;
+      }
+      double sum = 0, mag = 0;
+      for (std::size_t p = 0; p < cs.k; ++p) {
+        const double x = cs.ta ? o.a[p * o.lda + i] : o.a[i * o.lda + p];
+        const double y = cs.tb ? o.b[j * o.ldb + p] : o.b[p * o.ldb + j];
+        sum += x * y;
+        mag += std::fabs(x * y);
+      }
+      double ref = cs.alpha * sum;
+      mag *= std::fabs(cs.alpha);
+      if (cs.beta != 0.0f) {
+        ref += cs.beta * double(o.c0[i * o.ldc + j]);
+        mag += std::fabs(cs.beta * double(o.c0[i * o.ldc + j]));
+      }
+      if (cs.bias) {
+        ref += o.bias[j];
+        mag += std::fabs(o.bias[j]);
+      }
+      const double tol = 4 * eps * (std::sqrt(double(cs.k)) + 2) * mag + 1e-30;
+      if (!(std::fabs(got - ref) <= tol)) {
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "C(%zu,%zu) = %.9g, reference %.9g (tol %.3g)", i, j,
+                      got, ref, tol);
+        *why = buf;
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+std::vector<Case> test_cases() {
+  std::vector<Case> cases;
+  const std::size_t dims[][3] = {
+      {1, 1, 1},     {1, 37, 5},     {19, 1, 7},    {5, 9, 1},     {14, 32, 16},
+      {15, 33, 17},  {13, 31, 300},  {6, 16, 3},    {7, 17, 64},   {64, 512, 100},
+      {64, 100, 784}, {100, 70, 50}, {200, 150, 129}, {300, 47, 33}, {170, 260, 401},
+      {29, 45, 3000}, {333, 70, 800}, {3, 5000, 20}, {1000, 13, 9}, {64, 784, 512},
+  };
+  for (const auto& d : dims) {
+    for (int t = 0; t < 4; ++t) {
+      const bool ta = t & 1, tb = t & 2;
+      cases.push_back({ta, tb, d[0], d[1], d[2], 1.0f, 0.0f, false, 0});
+      cases.push_back({ta, tb, d[0], d[1], d[2], -0.5f, 1.0f, true, 3});
+      cases.push_back({ta, tb, d[0], d[1], d[2], 1.5f, 0.25f, false, 16});
+      cases.push_back({ta, tb, d[0], d[1], d[2], 1.0f, 0.0f, true, 1});
+    }
+  }
+  // k == 0 and alpha == 0: C = beta·C (+ bias), A and B never read.
+  cases.push_back({false, false, 7, 9, 0, 1.0f, 0.0f, false, 0});
+  cases.push_back({false, false, 7, 9, 0, 1.0f, 0.0f, true, 2});
+  cases.push_back({true, true, 7, 9, 0, 1.0f, 0.5f, true, 2});
+  cases.push_back({false, true, 20, 40, 30, 0.0f, 2.0f, false, 0});
+  cases.push_back({false, false, 20, 40, 30, 0.0f, 0.0f, true, 0});
+  return cases;
+}
+
+int run_tests() {
+  int failures = 0, checked = 0;
+  ThreadPool pool1(1), pool2(2), pool3(3);
+  // m == 0 / n == 0 must not touch anything.
+  for (Isa isa : kAllIsas) {
+    if (!fastprop::core::isa_supported(isa)) {
+      std::printf("%-7s not supported here: skipped\n", fastprop::core::isa_name(isa));
+      continue;
+    }
+    Gemm g1(isa, nullptr), g2(isa, &pool2), g3(isa, &pool3), gp1(isa, &pool1);
+    float dummy = 7.0f;
+    g1.sgemm(Trans::kNo, Trans::kNo, 0, 5, 5, 1.0f, nullptr, 5, nullptr, 5, 0.0f, &dummy, 5);
+    g1.sgemm(Trans::kNo, Trans::kNo, 5, 0, 5, 1.0f, nullptr, 5, nullptr, 5, 0.0f, &dummy, 5);
+    if (dummy != 7.0f) {
+      std::printf("FAIL %s: m or n == 0 wrote C\n", fastprop::core::isa_name(isa));
+      ++failures;
+    }
+    std::uint32_t seed = 1;
+    int isa_fail = 0, isa_cases = 0;
+    for (const Case& cs : test_cases()) {
+      const Operands o = make_operands(cs, seed++);
+      const std::vector<float> c1 = run_case(g1, cs, o);
+      std::string why;
+      ++checked;
+      ++isa_cases;
+      if (!check_case(cs, o, c1, &why)) {
+        std::printf("FAIL %s %s: %s\n", fastprop::core::isa_name(isa), describe(cs).c_str(),
+                    why.c_str());
+        ++isa_fail;
+        continue;
+      }
+      // Same bits whatever the thread count (and a second call on a warm Gemm).
+      for (Gemm* g : {&g2, &g3, &gp1, &g1}) {
+        const std::vector<float> cn = run_case(*g, cs, o);
+        if (std::memcmp(c1.data(), cn.data(), c1.size() * sizeof(float)) != 0) {
+          std::printf("FAIL %s %s: %d threads differ bitwise from 1 thread\n",
+                      fastprop::core::isa_name(isa), describe(cs).c_str(),
+                      g->pool() ? g->pool()->size() : 1);
+          ++isa_fail;
+          break;
+        }
+      }
+    }
+    // Bitwise determinism on shapes big enough to really use both threads, every schedule.
+    const std::size_t big[][3] = {{64, 784, 512}, {784, 512, 64}, {512, 512, 512}, {300, 1000, 700}};
+    for (const auto& d : big) {
+      for (int t = 0; t < 4; ++t) {
+        const Case cs{bool(t & 1), bool(t & 2), d[0], d[1], d[2], 1.0f, 0.0f, true, 0};
+        const Operands o = make_operands(cs, seed++);
+        ++isa_cases;
+        ++checked;
+        const std::vector<float> c1 = run_case(g1, cs, o), c2 = run_case(g2, cs, o),
+                                 c3 = run_case(g3, cs, o);
+        if (std::memcmp(c1.data(), c2.data(), c1.size() * 4) != 0 ||
+            std::memcmp(c1.data(), c3.data(), c1.size() * 4) != 0) {
+          std::printf("FAIL %s %s: thread counts differ bitwise\n", fastprop::core::isa_name(isa),
+                      describe(cs).c_str());
+          ++isa_fail;
+        }
+      }
+    }
+    std::printf("%-7s %d/%d cases passed\n", fastprop::core::isa_name(isa), isa_cases - isa_fail,
+                isa_cases);
+    failures += isa_fail;
+  }
+
+  // The pool: concurrent callers from several threads, every task exactly once.
+  {
+    ThreadPool pool(2);
+    std::vector<std::thread> callers;
+    std::atomic<int> bad{0};
+    for (int t = 0; t < 3; ++t) {
+      callers.emplace_back([&] {
+        for (int rep = 0; rep < 2000; ++rep) {
+          std::vector<std::atomic<int>> hits(37);
+          pool.parallel_for(hits.size(), [&](std::size_t task, int thread) {
+            if (thread < 0 || thread >= pool.size()) ++bad;
+            ++hits[task];
+          });
+          for (auto& h : hits)
+            if (h.load() != 1) ++bad;
+        }
+      });
+    }
+    for (auto& th : callers) th.join();
+    ++checked;
+    if (bad.load() != 0) {
+      std::printf("FAIL thread pool: %d bad task counts under concurrent callers\n", bad.load());
+      ++failures;
+    } else {
+      std::printf("pool    concurrent parallel_for from 3 threads: ok\n");
+    }
+  }
+  // Two Gemms sharing one pool from two threads at once (two models training).
+  {
+    ThreadPool pool(2);
+    const Isa isa = fastprop::core::default_isa();
+    const Case cs{false, true, 64, 512, 784, 1.0f, 0.0f, true, 0};
+    const Operands o = make_operands(cs, 99);
+    Gemm ref(isa, nullptr);
+    const std::vector<float> want = run_case(ref, cs, o);
+    std::atomic<int> bad{0};
+    std::vector<std::thread> callers;
+    for (int t = 0; t < 2; ++t) {
+      callers.emplace_back([&] {
+        Gemm g(isa, &pool);
+        for (int rep = 0; rep < 50; ++rep)
+          if (run_case(g, cs, o) != want) ++bad;
+      });
+    }
+    for (auto& th : callers) th.join();
+    ++checked;
+    if (bad.load() != 0) {
+      std::printf("FAIL two Gemms on one pool: %d mismatches\n", bad.load());
+      ++failures;
+    } else {
+      std::printf("pool    two Gemms sharing a pool from two threads: ok\n");
+    }
+  }
+  std::printf("%s: %d failures in %d checks (default ISA %s, %d default threads)\n",
+              failures ? "FAILED" : "PASSED", failures, checked,
+              fastprop::core::isa_name(fastprop::core::default_isa()),
+              fastprop::core::default_thread_count());
+  return failures ? 1 : 0;
+}
+
+// ---- peak probe ---------------------------------------------------------------------------
+
+#if defined(__x86_64__)
+// 12 independent FMA chains in registers, written in asm so nothing else is measured: enough
+// to saturate the FMA pipes (latency 4 × up to 2 per cycle) with no memory traffic.
+#define FASTPROP_FMA12(insn, reg)                                                             \
+  __asm__ volatile(insn " %%" reg "13, %%" reg "14, %%" reg "0\n\t" insn " %%" reg "13, %%" reg \
+                   "14, %%" reg "1\n\t" insn " %%" reg "13, %%" reg "14, %%" reg "2\n\t" insn      \
+                   " %%" reg "13, %%" reg "14, %%" reg "3\n\t" insn " %%" reg "13, %%" reg "14, %%" \
+                   reg "4\n\t" insn " %%" reg "13, %%" reg "14, %%" reg "5\n\t" insn " %%" reg     \
+                   "13, %%" reg "14, %%" reg "6\n\t" insn " %%" reg "13, %%" reg "14, %%" reg       \
+                   "7\n\t" insn " %%" reg "13, %%" reg "14, %%" reg "8\n\t" insn " %%" reg "13, %%" \
+                   reg "14, %%" reg "9\n\t" insn " %%" reg "13, %%" reg "14, %%" reg "10\n\t" insn  \
+                   " %%" reg "13, %%" reg "14, %%" reg "11\n\t" ::                               \
+                       : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",    \
+                         "xmm9", "xmm10", "xmm11")
+
+template <int kLanes>
+double peak_probe(double seconds) {
+  std::uint64_t iters = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  double el = 0;
+  // Zero the chains and operands first: garbage left in the registers could be denormal.
+  if (kLanes == 16) {
+    __asm__ volatile("vpxord %%zmm0, %%zmm0, %%zmm0\n\t"
+                     "vmovaps %%zmm0, %%zmm1\n\tvmovaps %%zmm0, %%zmm2\n\tvmovaps %%zmm0, %%zmm3\n\t"
+                     "vmovaps %%zmm0, %%zmm4\n\tvmovaps %%zmm0, %%zmm5\n\tvmovaps %%zmm0, %%zmm6\n\t"
+                     "vmovaps %%zmm0, %%zmm7\n\tvmovaps %%zmm0, %%zmm8\n\tvmovaps %%zmm0, %%zmm9\n\t"
+                     "vmovaps %%zmm0, %%zmm10\n\tvmovaps %%zmm0, %%zmm11\n\t"
+                     "vmovaps %%zmm0, %%zmm13\n\tvmovaps %%zmm0, %%zmm14" ::
+                         : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
+                           "xmm8", "xmm9", "xmm10", "xmm11", "xmm13", "xmm14");
+  } else {
+    __asm__ volatile("vxorps %%ymm0, %%ymm0, %%ymm0\n\t"
+                     "vmovaps %%ymm0, %%ymm1\n\tvmovaps %%ymm0, %%ymm2\n\tvmovaps %%ymm0, %%ymm3\n\t"
+                     "vmovaps %%ymm0, %%ymm4\n\tvmovaps %%ymm0, %%ymm5\n\tvmovaps %%ymm0, %%ymm6\n\t"
+                     "vmovaps %%ymm0, %%ymm7\n\tvmovaps %%ymm0, %%ymm8\n\tvmovaps %%ymm0, %%ymm9\n\t"
+                     "vmovaps %%ymm0, %%ymm10\n\tvmovaps %%ymm0, %%ymm11\n\t"
+                     "vmovaps %%ymm0, %%ymm13\n\tvmovaps %%ymm0, %%ymm14" ::
+                         : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
+                           "xmm8", "xmm9", "xmm10", "xmm11", "xmm13", "xmm14");
+  }
+  do {
+    for (int r = 0; r < 100000; ++r) {
+      if (kLanes == 16) {
+        FASTPROP_FMA12("vfmadd231ps", "zmm");
+      } else {
+        FASTPROP_FMA12("vfmadd231ps", "ymm");
+      }
+    }
+    iters += 100000;
+    el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  } while (el < seconds);
+  return double(iters) * 12 * kLanes * 2 / el / 1e9;
+}
+#undef FASTPROP_FMA12
+#endif
+
+double peak_gflops(Isa isa) {
+#if defined(__x86_64__)
+  double best = 0;
+  for (int r = 0; r < 3; ++r) {
+    if (isa == Isa::kAvx512) best = std::max(best, peak_probe<16>(0.2));
+    if (isa == Isa::kAvx2) best = std::max(best, peak_probe<8>(0.2));
+  }
+  return best;
+#else
+  (void)isa;
+  return 0;
+#endif
+}
+
+int run_peak() {
+  for (Isa isa : {Isa::kAvx2, Isa::kAvx512}) {
+    if (!fastprop::core::isa_supported(isa)) continue;
+    std::printf("peak %-7s 1 thread: %.1f GFLOP/s\n", fastprop::core::isa_name(isa),
+                peak_gflops(isa));
+  }
+  return 0;
+}
+
+// ---- benchmark ----------------------------------------------------------------------------
+
+struct Shape {
+  const char* name;
+  std::size_t m, k, n;
+  bool ta, tb;
+};
+
+const Shape kShapes[] = {
+    {"128^3", 128, 128, 128, false, false},
+    {"256^3", 256, 256, 256, false, false},
+    {"512^3", 512, 512, 512, false, false},
+    {"1024^3", 1024, 1024, 1024, false, false},
+    {"2048^3", 2048, 2048, 2048, false, false},
+    {"64x784x512", 64, 784, 512, false, false},
+    {"64x512x256", 64, 512, 256, false, false},
+    {"784x64x512 (AT)", 784, 64, 512, true, false},
+    {"64x512x784 (BT)", 64, 512, 784, false, true},
+};
+
+// Median GFLOP/s over samples of ≥ ~2 ms each, after a warm-up.
+double bench_shape(Gemm& g, const Shape& s, double budget) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  std::vector<float> a(s.m * s.k), b(s.k * s.n), c(s.m * s.n), bias(s.n);
+  for (float& x : a) x = u(rng);
+  for (float& x : b) x = u(rng);
+  const std::size_t lda = s.ta ? s.m : s.k, ldb = s.tb ? s.k : s.n;
+  auto call = [&] {
+    g.sgemm(s.ta ? Trans::kYes : Trans::kNo, s.tb ? Trans::kYes : Trans::kNo, s.m, s.n, s.k,
+            1.0f, a.data(), lda, b.data(), ldb, 0.0f, c.data(), s.n);
+  };
+  call();
+  call();
+  const double flops = 2.0 * s.m * s.n * s.k;
+  auto t0 = std::chrono::steady_clock::now();
+  call();
+  double one = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const int reps = std::max(1, int(2e-3 / std::max(one, 1e-7)));
+  std::vector<double> samples;
+  const auto start = std::chrono::steady_clock::now();
+  while (samples.size() < 5 ||
+         (std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() <
+              budget &&
+          samples.size() < 200)) {
+    t0 = std::chrono::steady_clock::now();
+    for (int r = 0; r < reps; ++r) call();
+    const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    samples.push_back(flops * reps / el / 1e9);
+  }
+  std::nth_element(samples.begin(), samples.begin() + samples.size() / 2, samples.end());
+  return samples[samples.size() / 2];
+}
+
+int run_bench(int argc, char** argv) {
+  std::vector<Isa> isas;
+  double budget = 0.6;
+  for (int i = 2; i < argc; ++i) {
+    Isa isa;
+    if (fastprop::core::parse_isa(argv[i], &isa)) isas.push_back(isa);
+    if (std::strncmp(argv[i], "--seconds=", 10) == 0) budget = std::atof(argv[i] + 10);
+  }
+  if (isas.empty()) isas.assign(std::begin(kAllIsas), std::end(kAllIsas));
+  ThreadPool pool2(2);
+  for (Isa isa : isas) {
+    if (!fastprop::core::isa_supported(isa)) continue;
+    const double peak = peak_gflops(isa);
+    std::printf("\n%s  (FMA peak probe, 1 thread: %.1f GFLOP/s)\n", fastprop::core::isa_name(isa),
+                peak);
+    std::printf("%-18s %10s %8s %10s %8s\n", "shape m x k x n", "1 thread", "% peak",
+                "2 threads", "% 2xpeak");
+    Gemm g1(isa, nullptr), g2(isa, &pool2);
+    for (const Shape& s : kShapes) {
+      if (isa == Isa::kScalar && s.m * s.n * s.k > (1u << 28)) continue;  // too slow to matter
+      const double r1 = bench_shape(g1, s, budget);
+      const double r2 = bench_shape(g2, s, budget);
+      if (peak > 0) {
+        std::printf("%-18s %10.1f %7.1f%% %10.1f %7.1f%%\n", s.name, r1, 100 * r1 / peak, r2,
+                    50 * r2 / peak);
+      } else {
+        std::printf("%-18s %10.1f %8s %10.1f %8s\n", s.name, r1, "-", r2, "-");
+      }
+      std::fflush(stdout);
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "test";
+  if (mode == "test") return run_tests();
+  if (mode == "bench") return run_bench(argc, argv);
+  if (mode == "peak") return run_peak();
+  std::fprintf(stderr, "usage: %s test | bench [isa...] [--seconds=S] | peak\n", argv[0]);
+  return 2;
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Builds native/core's GEMM, dispatch and thread pool standalone (no Node) with the same
+# per-file flags as CMakeLists.txt / binding.gyp, then runs the correctness tests and the
+# benchmark table.
+#
+# Usage: native/tests/run.sh [test|bench|peak|all] [bench args...]   (default: all)
+#   CXX=clang++ native/tests/run.sh test
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out=${FASTPROP_TEST_BUILD:-$root/build/gemm_test}
+mkdir -p "$out"
+cxx=${CXX:-g++}
+flags=(-std=c++17 -O3 -Wall -Wextra -I"$root/native")
+mode=${1:-all}; shift || true
+
+case $(uname -m) in
+  x86_64|amd64) x86=1 ;;
+  *) x86=0 ;;
+esac
+
+objs=()
+compile() {  # compile SRC [extra flags...]
+  local src=$1; shift
+  local obj="$out/$(basename "${src%.cc}").o"
+  "$cxx" "${flags[@]}" "$@" -c "$root/$src" -o "$obj"
+  objs+=("$obj")
+}
+
+defs=()
+[ "$x86" = 1 ] && defs=(-DFASTPROP_X86_KERNELS=1)
+compile native/core/gemm.cc "${defs[@]}"
+compile native/core/dispatch.cc "${defs[@]}"
+compile native/core/thread_pool.cc
+compile native/core/kernels/gemm_scalar.cc
+if [ "$x86" = 1 ]; then
+  # Only the kernel files get ISA flags (as in CMakeLists.txt's "ISA kernels" section).
+  compile native/core/kernels/gemm_avx2.cc "${defs[@]}" -mavx2 -mfma
+  compile native/core/kernels/gemm_avx512.cc "${defs[@]}" -mavx512f -mavx2 -mfma
+fi
+compile native/tests/gemm_test.cc
+"$cxx" "${objs[@]}" -o "$out/gemm_test" -lpthread
+
+case $mode in
+  test) "$out/gemm_test" test ;;
+  bench) "$out/gemm_test" bench "$@" ;;
+  peak) "$out/gemm_test" peak ;;
+  all) "$out/gemm_test" test && "$out/gemm_test" bench "$@" ;;
+  *) echo "unknown mode $mode" >&2; exit 2 ;;
+esac
