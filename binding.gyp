@@ -21,6 +21,7 @@
       "type": "static_library",
       "conditions": [["target_arch=='x64'", {
         "sources": ["native/core/kernels/gemm_avx2.cc"],
+        "defines": ["FASTPROP_X86_KERNELS=1"],
         "cflags_cc": ["-mavx2", "-mfma"]
       }]]
     },
@@ -29,6 +30,7 @@
       "type": "static_library",
       "conditions": [["target_arch=='x64'", {
         "sources": ["native/core/kernels/gemm_avx512.cc"],
+        "defines": ["FASTPROP_X86_KERNELS=1"],
         "cflags_cc": ["-mavx512f", "-mavx2", "-mfma"]
       }]]
     },

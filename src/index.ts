@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+// The public surface, listed explicitly. `src/reference` is deliberately not exported: it is the
+// tests' oracle, reachable by users only as `backend: 'reference'`.
+export { Sequential } from './model.ts';
+export type { DenseLayerOptions, FitOptions, History, LayerWeights, ModelOptions } from './model.ts';
+export type { EpochLogs } from './train/loop.ts';
+export { SGD } from './optimizers/sgd.ts';
+export type { SGDOptions } from './optimizers/sgd.ts';
+export type { Optimizer, OptimizerDescription } from './optimizers/optimizer.ts';
+export { ACTIVATIONS, LOSSES } from './spec.ts';
+export type { Activation, Loss } from './spec.ts';
+export { INITIALIZERS } from './initializers.ts';
+export type { Initializer } from './initializers.ts';
+export type { InputData, MatrixInput, TargetData } from './tensor.ts';
+export type { BackendName } from './backend/backend.ts';
+export type { Kernel } from './native.ts';
+export { backendInfo } from './info.ts';
+export type { BackendInfo } from './info.ts';
+export { FastpropError, isFastpropError } from './errors.ts';
+export type { ErrorCode } from './errors.ts';
+export { loadMnistDigits } from './data/mnist.ts';
+export type { MnistDigits, MnistOptions } from './data/mnist.ts';

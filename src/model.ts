@@ -1,0 +1,389 @@
+// SPDX-License-Identifier: MIT
+/**
+ * A sequential stack of dense layers, trained by backpropagation.
+ *
+ * Each layer computes `activation(x · kernel + bias)` with kernel of shape [inputs × units]
+ * (row-major) and bias of shape [units]. The model owns its parameters, gradients and optimizer
+ * state as Float32Arrays and lends them to the backend for each call.
+ */
+import type { Backend, BackendName, TargetBuffer } from './backend/backend.ts';
+import { NativeBackend } from './backend/native-backend.ts';
+import { ReferenceBackend } from './backend/reference-backend.ts';
+import { FastpropError } from './errors.ts';
+import { initialize, INITIALIZERS, type Initializer } from './initializers.ts';
+import { tryLoadNative, type Kernel } from './native.ts';
+import type { Optimizer } from './optimizers/optimizer.ts';
+import { SGD } from './optimizers/sgd.ts';
+import { Random, randomSeed } from './random.ts';
+import {
+  ACTIVATIONS, inputSize, layerOffsets, LOSS_INFO, LOSSES, outputSize, parameterCount,
+  type Activation, type LayerSpec, type Loss, type ModelSpec,
+} from './spec.ts';
+import { toLabels, toMatrix, type InputData, type Matrix, type MatrixInput, type TargetData } from './tensor.ts';
+import { runEpochs, type EpochLogs } from './train/loop.ts';
+import {
+  assertBoolean, assertFiniteNumber, assertOneOf, assertOptions, assertPositiveInteger, invalidParameter,
+} from './validate.ts';
+
+/** One dense layer: `activation(x · kernel + bias)`. */
+export interface DenseLayerOptions {
+  /** Number of output units (the layer's width). */
+  units: number;
+  /**
+   * Activation function.
+   * @defaultValue 'linear'
+   */
+  activation?: Activation;
+  /**
+   * Initialiser of the kernel; `heUniform`/`heNormal` suit relu layers.
+   * @defaultValue 'glorotUniform'
+   */
+  kernelInitializer?: Initializer;
+  /**
+   * Initialiser of the bias.
+   * @defaultValue 'zeros'
+   */
+  biasInitializer?: Initializer;
+  /**
+   * Slope for negative inputs, for `leakyRelu`.
+   * @defaultValue 0.01
+   */
+  leakySlope?: number;
+}
+
+/** Options of {@link Sequential}. */
+export interface ModelOptions {
+  /** Number of input features (columns of x). */
+  inputSize: number;
+  /** The dense layers, first to last; the last layer's units are the model's outputs. */
+  layers: DenseLayerOptions[];
+  /**
+   * Loss, averaged over the batch. `binaryCrossEntropy` needs a sigmoid output layer and the
+   * categorical losses a softmax one (they are computed from the logits, fused, for stability).
+   */
+  loss: Loss;
+  /**
+   * Optimizer.
+   * @defaultValue new SGD() (learning rate 0.01, no momentum)
+   */
+  optimizer?: Optimizer;
+  /** Seed of the initial weights and of shuffling. @defaultValue a random seed (see {@link Sequential.seed}) */
+  seed?: number;
+  /**
+   * Where the maths runs. Without it: native, or, if the addon cannot load, the reference
+   * backend with one warning saying why. Asking for 'native' explicitly throws instead.
+   */
+  backend?: BackendName;
+  /** Native backend: GEMM threads. @defaultValue FASTPROP_THREADS, else the number of cores */
+  threads?: number;
+  /** Native backend: force a GEMM kernel (tests and benchmarks). @defaultValue the best this CPU runs */
+  kernel?: Kernel;
+}
+
+/** Options of {@link Sequential.fit}. */
+export interface FitOptions {
+  /** Passes over the data. @defaultValue 1 */
+  epochs?: number;
+  /** Rows per gradient step: 1 is stochastic, the dataset size is full-batch. Clamped to the dataset size. @defaultValue 32 */
+  batchSize?: number;
+  /** Reshuffle the rows every epoch. @defaultValue true */
+  shuffle?: boolean;
+  /** Seed of this fit's shuffling. @defaultValue drawn from the model's seeded stream */
+  seed?: number;
+  /** Called after every epoch (awaited when it returns a promise). */
+  onEpochEnd?: (logs: EpochLogs) => void | Promise<void>;
+}
+
+/** What {@link Sequential.fit} returns: one entry per epoch. */
+export interface History {
+  readonly loss: number[];
+  /** Present for classification losses. */
+  readonly accuracy?: number[];
+  readonly seconds: number[];
+}
+
+/** A layer's parameters: kernel [inputs × units] row-major, bias [units]. */
+export interface LayerWeights {
+  readonly kernel: Float32Array;
+  readonly bias: Float32Array;
+}
+
+const MODEL_OPTIONS = ['inputSize', 'layers', 'loss', 'optimizer', 'seed', 'backend', 'threads', 'kernel'] as const;
+const LAYER_OPTIONS = ['units', 'activation', 'kernelInitializer', 'biasInitializer', 'leakySlope'] as const;
+const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'seed', 'onEpochEnd'] as const;
+
+let warnedFallback = false;
+
+function createBackend(spec: ModelSpec, options: ModelOptions): Backend {
+  const native = { ...(options.kernel ? { kernel: options.kernel } : {}), ...(options.threads ? { threads: options.threads } : {}) };
+  if (options.backend === 'reference') return new ReferenceBackend(spec);
+  if (options.backend === 'native') return new NativeBackend(spec, native);
+  const loaded = tryLoadNative();
+  if ('binding' in loaded) return new NativeBackend(spec, native);
+  if (!warnedFallback) {
+    warnedFallback = true;
+    process.emitWarning(`${loaded.error.message} Falling back to the (slow) reference backend.`, { code: 'FASTPROP_NATIVE_UNAVAILABLE' });
+  }
+  return new ReferenceBackend(spec);
+}
+
+/**
+ * A feed-forward network of dense layers.
+ *
+ * @example
+ * ```ts
+ * const model = new Sequential({
+ *   inputSize: 2,
+ *   layers: [{ units: 4, activation: 'sigmoid' }, { units: 1, activation: 'sigmoid' }],
+ *   loss: 'binaryCrossEntropy',
+ *   optimizer: new SGD({ learningRate: 0.5 }),
+ *   seed: 1,
+ * });
+ * await model.fit([[0, 0], [0, 1], [1, 0], [1, 1]], [[0], [1], [1], [0]], { epochs: 2000, batchSize: 4 });
+ * ```
+ * @throws {@link FastpropError} for any invalid option (`ERR_INVALID_ARGUMENT`, `ERR_OUT_OF_RANGE`,
+ * `ERR_UNKNOWN_OPTION`), and `ERR_NATIVE_UNAVAILABLE` when backend 'native' is asked for but cannot load.
+ */
+export class Sequential {
+  /** The validated description of the model that the backends run. */
+  readonly spec: ModelSpec;
+  /** The seed of the initial weights and of the shuffling stream. */
+  readonly seed: number;
+  readonly optimizer: Optimizer;
+  readonly #backend: Backend;
+  readonly #params: Float32Array;
+  readonly #grads: Float32Array;
+  #slots: Float32Array[] = [];
+  #step = 0;
+  readonly #shuffleRandom: Random;
+  #busy = false;
+  #disposed = false;
+
+  constructor(options: ModelOptions) {
+    assertOptions(options, MODEL_OPTIONS, 'model options');
+    if (options === undefined) throw invalidParameter('model options', 'an options object', options);
+    assertPositiveInteger(options.inputSize, 'inputSize');
+    if (!Array.isArray(options.layers) || options.layers.length === 0) {
+      throw invalidParameter('layers', 'a non-empty array of layer options', options.layers);
+    }
+    assertOneOf(options.loss, LOSSES, 'loss');
+    if (options.seed !== undefined) assertFiniteNumber(options.seed, 'seed');
+    if (options.backend !== undefined) assertOneOf(options.backend, ['native', 'reference'] as const, 'backend');
+    if (options.threads !== undefined) assertPositiveInteger(options.threads, 'threads');
+    if (options.kernel !== undefined) assertOneOf(options.kernel, ['scalar', 'avx2', 'avx512'] as const, 'kernel');
+    if (options.optimizer !== undefined && (typeof options.optimizer !== 'object' || typeof options.optimizer.describe !== 'function')) {
+      throw invalidParameter('optimizer', 'an optimizer such as new SGD({ learningRate: 0.01 })', options.optimizer);
+    }
+
+    const layers: LayerSpec[] = [];
+    let inputs = options.inputSize;
+    options.layers.forEach((layer, i) => {
+      const name = `layers[${i}]`;
+      assertOptions(layer, LAYER_OPTIONS, name);
+      if (layer === undefined) throw invalidParameter(name, 'layer options', layer);
+      assertPositiveInteger(layer.units, `${name}.units`);
+      const activation = layer.activation ?? 'linear';
+      assertOneOf(activation, ACTIVATIONS, `${name}.activation`);
+      if (layer.kernelInitializer !== undefined) assertOneOf(layer.kernelInitializer, INITIALIZERS, `${name}.kernelInitializer`);
+      if (layer.biasInitializer !== undefined) assertOneOf(layer.biasInitializer, INITIALIZERS, `${name}.biasInitializer`);
+      const leakySlope = layer.leakySlope ?? 0.01;
+      assertFiniteNumber(leakySlope, `${name}.leakySlope`);
+      layers.push({ inputs, units: layer.units, activation, leakySlope });
+      inputs = layer.units;
+    });
+    const required = LOSS_INFO[options.loss].requiresActivation;
+    const last = layers[layers.length - 1]!;
+    if (required !== undefined && last.activation !== required) {
+      throw new FastpropError(
+        'ERR_INVALID_ARGUMENT',
+        `Loss '${options.loss}' needs a '${required}' output layer (it is computed from the logits for numerical stability), but the last layer's activation is '${last.activation}'`,
+      );
+    }
+
+    this.spec = { layers, loss: options.loss };
+    this.seed = options.seed ?? randomSeed();
+    this.optimizer = options.optimizer ?? new SGD();
+    this.#params = new Float32Array(parameterCount(this.spec));
+    this.#grads = new Float32Array(this.#params.length);
+    const random = new Random(this.seed);
+    options.layers.forEach((layer, l) => {
+      const { inputs: fanIn, units } = layers[l]!;
+      const { weights, bias } = layerOffsets(this.spec, l);
+      initialize(layer.kernelInitializer ?? 'glorotUniform', this.#params.subarray(weights, weights + fanIn * units), fanIn, units, random);
+      initialize(layer.biasInitializer ?? 'zeros', this.#params.subarray(bias, bias + units), fanIn, units, random);
+    });
+    // A separate stream for shuffling, so fitting never changes what a seed initialises.
+    this.#shuffleRandom = new Random((this.seed ^ 0x5bd1e995) >>> 0);
+    this.#backend = createBackend(this.spec, options);
+  }
+
+  /** The backend in use and, for native, its GEMM kernel and thread count. */
+  get backend(): { name: BackendName; kernel: string; threads: number } {
+    if (this.#disposed) throw new FastpropError('ERR_DISPOSED', 'Cannot read backend: the model has been disposed');
+    return { name: this.#backend.name, ...this.#backend.info() };
+  }
+
+  /**
+   * Trains the model on (x, y).
+   * @param x - inputs, [rows × inputSize].
+   * @param y - targets: [rows × outputs], or one class label per row for sparse cross-entropy.
+   * @returns the per-epoch history.
+   * @throws {@link FastpropError} for bad data or options, or `ERR_BUSY` when the model is already training.
+   */
+  async fit(x: InputData, y: TargetData, options: FitOptions = {}): Promise<History> {
+    this.#requireIdle('fit');
+    assertOptions(options, FIT_OPTIONS, 'fit options');
+    const { epochs = 1, batchSize = 32, shuffle = true, seed, onEpochEnd } = options;
+    assertPositiveInteger(epochs, 'epochs');
+    assertPositiveInteger(batchSize, 'batchSize');
+    assertBoolean(shuffle, 'shuffle');
+    if (seed !== undefined) assertFiniteNumber(seed, 'seed');
+    if (onEpochEnd !== undefined && typeof onEpochEnd !== 'function') throw invalidParameter('onEpochEnd', 'a function', onEpochEnd);
+    const { inputs, targets } = this.#dataset(x, y);
+
+    const slotCount = this.optimizer.slotCount;
+    if (this.#slots.length !== slotCount) {
+      this.#slots = Array.from({ length: slotCount }, () => new Float32Array(this.#params.length));
+    }
+    this.#busy = true;
+    try {
+      const state = { backend: this.#backend, params: this.#params, grads: this.#grads, slots: this.#slots, optimizer: this.optimizer, step: this.#step };
+      const logs = await runEpochs(
+        state,
+        { x: inputs.data, targets, rows: inputs.rows, accuracyPerRow: this.#accuracyPerRow() },
+        {
+          epochs,
+          batchSize: Math.min(batchSize, inputs.rows),
+          shuffle,
+          random: seed === undefined ? this.#shuffleRandom : new Random(seed),
+          onEpochEnd,
+        },
+      );
+      this.#step = state.step;
+      return {
+        loss: logs.map((l) => l.loss),
+        ...(this.#accuracyPerRow() > 0 ? { accuracy: logs.map((l) => l.accuracy!) } : {}),
+        seconds: logs.map((l) => l.seconds),
+      };
+    } finally {
+      this.#busy = false;
+    }
+  }
+
+  /**
+   * The model's outputs for x, in the form x came in: nested arrays give nested arrays, a flat
+   * buffer with a shape gives `{ data: Float32Array, shape: [rows, outputs] }`.
+   */
+  predict(x: readonly (readonly number[])[]): number[][];
+  predict(x: MatrixInput): { data: Float32Array; shape: [number, number] };
+  predict(x: InputData): number[][] | { data: Float32Array; shape: [number, number] } {
+    this.#requireIdle('predict');
+    const inputs = toMatrix(x, 'x', inputSize(this.spec));
+    const outputs = outputSize(this.spec);
+    const out = new Float32Array(inputs.rows * outputs);
+    this.#backend.predict(this.#params, inputs.data, inputs.rows, out);
+    if (!Array.isArray(x)) return { data: out, shape: [inputs.rows, outputs] };
+    return Array.from({ length: inputs.rows }, (_, r) => Array.from(out.subarray(r * outputs, (r + 1) * outputs)));
+  }
+
+  /** Mean loss over (x, y), and accuracy for classification losses. */
+  evaluate(x: InputData, y: TargetData): { loss: number; accuracy?: number } {
+    this.#requireIdle('evaluate');
+    const { inputs, targets } = this.#dataset(x, y);
+    const result = this.#backend.evaluate(this.#params, inputs.data, targets, inputs.rows);
+    const perRow = this.#accuracyPerRow();
+    return { loss: result.lossSum / inputs.rows, ...(perRow > 0 ? { accuracy: result.correct / (inputs.rows * perRow) } : {}) };
+  }
+
+  /**
+   * The loss gradients for every parameter at the current weights, over all of (x, y) as one
+   * batch, without changing the weights; in the layout of {@link Sequential.getWeights}.
+   */
+  gradients(x: InputData, y: TargetData): { loss: number; layers: LayerWeights[] } {
+    this.#requireIdle('gradients');
+    const { inputs, targets } = this.#dataset(x, y);
+    const grads = new Float32Array(this.#params.length);
+    const loss = this.#backend.gradients(this.#params, inputs.data, targets, inputs.rows, grads);
+    return { loss, layers: this.#split(grads) };
+  }
+
+  /** Copies of every layer's kernel [inputs × units] and bias [units]. */
+  getWeights(): LayerWeights[] {
+    this.#requireIdle('getWeights');
+    return this.#split(this.#params);
+  }
+
+  /** Replaces every layer's kernel and bias (copied in); shapes as {@link Sequential.getWeights}. */
+  setWeights(weights: readonly { kernel: ArrayLike<number>; bias: ArrayLike<number> }[]): void {
+    this.#requireIdle('setWeights');
+    if (!Array.isArray(weights) || weights.length !== this.spec.layers.length) {
+      throw new FastpropError('ERR_SHAPE_MISMATCH', `Expected weights for ${this.spec.layers.length} layers, got ${Array.isArray(weights) ? weights.length : 'no array'}`);
+    }
+    const next = new Float32Array(this.#params.length);
+    this.spec.layers.forEach((layer, l) => {
+      const { weights: w, bias: b } = layerOffsets(this.spec, l);
+      const entry: unknown = weights[l];
+      if (typeof entry !== 'object' || entry === null) throw invalidParameter(`weights[${l}]`, '{ kernel, bias }', entry);
+      const { kernel, bias } = entry as { kernel: unknown; bias: unknown };
+      copyChecked(kernel, `weights[${l}].kernel`, layer.inputs * layer.units, next, w);
+      copyChecked(bias, `weights[${l}].bias`, layer.units, next, b);
+    });
+    this.#params.set(next); // all checked first: a bad entry leaves the weights untouched
+  }
+
+  /** Frees the native resources. Idempotent; any later call throws `ERR_DISPOSED`. */
+  dispose(): void {
+    if (this.#disposed) return;
+    if (this.#busy) throw new FastpropError('ERR_BUSY', 'Cannot dispose the model while it is training');
+    this.#backend.dispose();
+    this.#disposed = true;
+  }
+
+  #requireIdle(method: string): void {
+    if (this.#disposed) throw new FastpropError('ERR_DISPOSED', `Cannot call ${method}: the model has been disposed`);
+    if (this.#busy) throw new FastpropError('ERR_BUSY', `Cannot call ${method} while the model is training (await fit first)`);
+  }
+
+  #accuracyPerRow(): number {
+    const info = LOSS_INFO[this.spec.loss];
+    if (!info.accuracy) return 0;
+    return this.spec.loss === 'binaryCrossEntropy' ? outputSize(this.spec) : 1;
+  }
+
+  #dataset(x: InputData, y: TargetData): { inputs: Matrix; targets: TargetBuffer } {
+    const inputs = toMatrix(x, 'x', inputSize(this.spec));
+    const outputs = outputSize(this.spec);
+    if (LOSS_INFO[this.spec.loss].labels) return { inputs, targets: toLabels(y, 'y', inputs.rows, outputs) };
+    // One number per row is accepted for single-output models.
+    const asMatrix = outputs === 1 && Array.isArray(y) && y.length > 0 && !Array.isArray(y[0])
+      ? { data: y as readonly number[], shape: [y.length, 1] as const }
+      : y;
+    const targets = toMatrix(asMatrix, 'y', outputs);
+    if (targets.rows !== inputs.rows) {
+      throw new FastpropError('ERR_SHAPE_MISMATCH', `Expected y with ${inputs.rows} rows (one per row of x), got ${targets.rows}`);
+    }
+    return { inputs, targets: targets.data };
+  }
+
+  #split(buffer: Float32Array): LayerWeights[] {
+    return this.spec.layers.map((layer, l) => {
+      const { weights, bias } = layerOffsets(this.spec, l);
+      return {
+        kernel: buffer.slice(weights, weights + layer.inputs * layer.units),
+        bias: buffer.slice(bias, bias + layer.units),
+      };
+    });
+  }
+}
+
+function copyChecked(source: unknown, name: string, length: number, into: Float32Array, offset: number): void {
+  if (!(ArrayBuffer.isView(source) || Array.isArray(source))) throw invalidParameter(name, 'Float32Array or number[]', source);
+  const values = source as unknown as ArrayLike<unknown>;
+  if (values.length !== length) throw new FastpropError('ERR_SHAPE_MISMATCH', `Expected ${name} with ${length} values, got ${values.length}`);
+  for (let i = 0; i < length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number') throw new FastpropError('ERR_INVALID_ARGUMENT', `Expected a number at ${name}[${i}] but received ${typeof v}`);
+    if (!Number.isFinite(v)) throw new FastpropError('ERR_NON_FINITE', `${name}[${i}] is ${String(v)}: weights must be finite`);
+    into[offset + i] = v;
+  }
+}

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+/**
+ * The plain, validated description of a model that every backend runs: the TS twin of
+ * `native/core/model_spec.h`.
+ *
+ * Parameter layout (also `native/core/model_spec.h`): one flat Float32Array, layer after layer,
+ * each layer's kernel W of shape [inputs × units], row-major (`W[i * units + j]` connects input
+ * i to unit j: the Keras / TF.js convention), then its bias b of shape [units].
+ * @internal
+ */
+
+/** Activation functions. `linear` is the identity. */
+export const ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'softmax'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+/** Loss functions; see {@link LOSS_INFO} for their definitions. */
+export const LOSSES = [
+  'meanSquaredError',
+  'halfSquaredError',
+  'meanAbsoluteError',
+  'binaryCrossEntropy',
+  'categoricalCrossEntropy',
+  'sparseCategoricalCrossEntropy',
+] as const;
+export type Loss = (typeof LOSSES)[number];
+
+export interface LossInfo {
+  /** The output activation a fused loss requires (it is computed from the logits). */
+  readonly requiresActivation?: Activation;
+  /** Targets are integer class labels rather than a matrix. */
+  readonly labels: boolean;
+  /** Accuracy is reported: argmax for categorical, threshold 0.5 for binary. */
+  readonly accuracy: boolean;
+}
+
+export const LOSS_INFO: Readonly<Record<Loss, LossInfo>> = {
+  meanSquaredError: { labels: false, accuracy: false },
+  halfSquaredError: { labels: false, accuracy: false },
+  meanAbsoluteError: { labels: false, accuracy: false },
+  binaryCrossEntropy: { requiresActivation: 'sigmoid', labels: false, accuracy: true },
+  categoricalCrossEntropy: { requiresActivation: 'softmax', labels: false, accuracy: true },
+  sparseCategoricalCrossEntropy: { requiresActivation: 'softmax', labels: true, accuracy: true },
+};
+
+export interface LayerSpec {
+  readonly inputs: number;
+  readonly units: number;
+  readonly activation: Activation;
+  /** Slope for negative inputs of `leakyRelu`. */
+  readonly leakySlope: number;
+}
+
+export interface ModelSpec {
+  readonly layers: readonly LayerSpec[];
+  readonly loss: Loss;
+}
+
+export function parameterCount(spec: ModelSpec): number {
+  return spec.layers.reduce((sum, layer) => sum + (layer.inputs + 1) * layer.units, 0);
+}
+
+/** Offsets of layer `index`'s kernel and bias in the flat parameter buffer. */
+export function layerOffsets(spec: ModelSpec, index: number): { weights: number; bias: number } {
+  let offset = 0;
+  for (let l = 0; l < index; l++) offset += (spec.layers[l]!.inputs + 1) * spec.layers[l]!.units;
+  const layer = spec.layers[index]!;
+  return { weights: offset, bias: offset + layer.inputs * layer.units };
+}
+
+export function inputSize(spec: ModelSpec): number {
+  return spec.layers[0]!.inputs;
+}
+
+export function outputSize(spec: ModelSpec): number {
+  return spec.layers[spec.layers.length - 1]!.units;
+}

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Data as users give it, and its normalised form.
+ *
+ * A matrix is row-major: element (r, c) of a [rows × cols] matrix is `data[r * cols + c]`.
+ * Users pass either nested arrays (`number[][]`, one inner array per row) or a flat buffer with
+ * an explicit shape (`{ data: Float32Array, shape: [rows, cols] }`); a Float32Array is used as
+ * it is, without copying. Everything is checked here, once, before any backend sees it.
+ */
+import { FastpropError } from './errors.ts';
+import { describe, invalidParameter } from './validate.ts';
+
+/** A flat row-major buffer with its shape. */
+export interface MatrixInput {
+  readonly data: Float32Array | Float64Array | readonly number[];
+  readonly shape: readonly [rows: number, cols: number];
+}
+
+/** Inputs: nested arrays (one per row) or a flat buffer with a shape. */
+export type InputData = readonly (readonly number[])[] | MatrixInput;
+
+/**
+ * Targets: a matrix like the inputs (one-hot rows or regression targets), or, for
+ * `sparseCategoricalCrossEntropy`, one integer class label per row. A model with a single output
+ * also accepts one number per row.
+ */
+export type TargetData = InputData | readonly number[] | Int32Array | Uint8Array | Uint16Array | Uint32Array;
+
+/** A validated matrix. */
+export interface Matrix {
+  readonly data: Float32Array;
+  readonly rows: number;
+  readonly cols: number;
+}
+
+function nonFinite(name: string, value: number, row: number, col: number): FastpropError {
+  return new FastpropError(
+    'ERR_NON_FINITE',
+    `${name} contains ${String(value)} at row ${row}, column ${col}: every value must be a finite number`,
+  );
+}
+
+function isMatrixInput(value: unknown): value is MatrixInput {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'shape' in value && 'data' in value;
+}
+
+/**
+ * Validates and normalises a matrix argument.
+ * @param expectedCols - when given, the number of columns the model needs.
+ */
+export function toMatrix(input: unknown, name: string, expectedCols?: number): Matrix {
+  let matrix: Matrix;
+  if (Array.isArray(input)) matrix = fromNested(input, name);
+  else if (isMatrixInput(input)) matrix = fromFlat(input, name);
+  else throw invalidParameter(name, 'number[][] or { data, shape: [rows, cols] }', input);
+  if (expectedCols !== undefined && matrix.cols !== expectedCols) {
+    throw new FastpropError('ERR_SHAPE_MISMATCH', `Expected ${name} with ${expectedCols} columns, got ${matrix.cols}`);
+  }
+  return matrix;
+}
+
+function fromNested(rows: readonly unknown[], name: string): Matrix {
+  if (rows.length === 0) throw new FastpropError('ERR_EMPTY_DATASET', `${name} is empty: expected at least one row`);
+  const first = rows[0];
+  if (!Array.isArray(first)) throw invalidParameter(`${name}[0]`, 'an array of numbers (one row)', first);
+  const cols = first.length;
+  if (cols === 0) throw new FastpropError('ERR_SHAPE_MISMATCH', `${name}[0] is empty: expected at least one column`);
+  const data = new Float32Array(rows.length * cols);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r];
+    if (!Array.isArray(row)) throw invalidParameter(`${name}[${r}]`, 'an array of numbers (one row)', row);
+    if (row.length !== cols) {
+      throw new FastpropError('ERR_SHAPE_MISMATCH', `Expected every row of ${name} to have ${cols} values, but row ${r} has ${row.length}`);
+    }
+    for (let c = 0; c < cols; c++) {
+      const value: unknown = row[c];
+      if (typeof value !== 'number') {
+        throw new FastpropError('ERR_INVALID_ARGUMENT', `Expected a number at ${name}[${r}][${c}] but received ${describe(value)}`);
+      }
+      if (!Number.isFinite(value)) throw nonFinite(name, value, r, c);
+      data[r * cols + c] = value;
+    }
+  }
+  return { data, rows: rows.length, cols };
+}
+
+function fromFlat(input: MatrixInput, name: string): Matrix {
+  const shape: unknown = input.shape;
+  if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw invalidParameter(`${name}.shape`, '[rows, cols] of non-negative integers', shape);
+  }
+  const [rows, cols] = shape as [number, number];
+  if (rows === 0) throw new FastpropError('ERR_EMPTY_DATASET', `${name} is empty: expected at least one row`);
+  if (cols === 0) throw new FastpropError('ERR_SHAPE_MISMATCH', `${name} has no columns: expected at least one`);
+  const source: unknown = input.data;
+  if (!(source instanceof Float32Array || source instanceof Float64Array || Array.isArray(source))) {
+    throw invalidParameter(`${name}.data`, 'Float32Array, Float64Array or number[]', source);
+  }
+  if (source.length !== rows * cols) {
+    throw new FastpropError(
+      'ERR_SHAPE_MISMATCH',
+      `Expected ${name}.data to hold ${rows} × ${cols} = ${rows * cols} values, got ${source.length}`,
+    );
+  }
+  // A Float32Array is borrowed as it is; anything else is converted once.
+  const data = source instanceof Float32Array ? source : new Float32Array(source.length);
+  for (let i = 0; i < source.length; i++) {
+    const value: unknown = source[i];
+    if (typeof value !== 'number') {
+      throw new FastpropError('ERR_INVALID_ARGUMENT', `Expected a number at ${name}.data[${i}] but received ${describe(value)}`);
+    }
+    // Checked on the float32 value: a finite float64 beyond float32's range would become Infinity.
+    if (data !== source) data[i] = value;
+    if (!Number.isFinite(data[i]!)) throw nonFinite(name, value, Math.floor(i / cols), i % cols);
+  }
+  return { data, rows, cols };
+}
+
+/** Validates class labels: one integer in [0, classes) per row. */
+export function toLabels(input: unknown, name: string, rows: number, classes: number): Int32Array {
+  const isIntegerArray =
+    input instanceof Int32Array || input instanceof Uint8Array || input instanceof Uint16Array || input instanceof Uint32Array;
+  if (!Array.isArray(input) && !isIntegerArray) {
+    throw invalidParameter(name, 'an array of integer class labels (one per row)', input);
+  }
+  const source = input as ArrayLike<unknown>;
+  if (source.length !== rows) {
+    throw new FastpropError('ERR_SHAPE_MISMATCH', `Expected ${rows} labels in ${name} (one per row of x), got ${source.length}`);
+  }
+  const labels = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const label = source[r];
+    if (typeof label !== 'number' || !Number.isInteger(label) || label < 0 || label >= classes) {
+      throw new FastpropError(
+        'ERR_INVALID_LABEL',
+        `Expected class labels that are integers from 0 to ${classes - 1} (the model has ${classes} outputs), but ${name}[${r}] is ${describe(label)}`,
+      );
+    }
+    labels[r] = label;
+  }
+  return labels;
+}
