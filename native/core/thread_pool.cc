@@ -7,7 +7,8 @@
 // Wake-up latency matters more than anything else here: a training step issues several GEMMs
 // of a few hundred microseconds each, back to back. So idle workers first spin (with `pause`)
 // for a short while and only then sleep on a condition variable; the caller only pays for a
-// futex wake when somebody is actually asleep.
+// futex wake when somebody is actually asleep. Tasks are claimed dynamically, and the caller
+// never waits for a worker that has not claimed anything (see the job protocol below).
 //
 // Several threads may call parallel_for at once (two models training from two libuv threads):
 // callers take turns on `call_mu`. parallel_for is not re-entrant: a task must not call it on
@@ -41,69 +42,82 @@ constexpr std::chrono::microseconds kSpinBeforeSleep{200};
 
 }  // namespace
 
+// Job protocol. `work` packs (job id << 32 | next task index). A task is claimed by a CAS that
+// keeps the job id, so a worker that wakes up late (descheduled: this often runs on 2 cores
+// shared with Node's own threads) can never claim a task of a job other than the one it read
+// `fn` and `tasks` for. Before rewriting `fn`/`tasks`, the caller moves `work` to the new id
+// with the index parked at kClosed, which makes any late CAS on the old id fail. The caller
+// waits for `done == tasks`, not for every worker: if the workers are slow to wake, the caller
+// simply runs all the tasks itself and returns.
 struct ThreadPool::Impl {
+  static constexpr std::uint64_t kClosed = 0xFFFFFFFFu;
+
   int size = 1;
   std::vector<std::thread> workers;
 
   std::mutex call_mu;  // one parallel_for at a time
 
-  // The current job; written by the caller before `generation` is bumped (release), read by
-  // workers after they observe the new generation (acquire).
-  const std::function<void(std::size_t, int)>* fn = nullptr;
-  std::size_t tasks = 0;
-  std::atomic<std::size_t> next{0};
-  std::atomic<int> pending{0};  // workers that have not finished the current job
-  std::exception_ptr error;     // first exception thrown by a task (guarded by error_mu)
+  std::atomic<std::uint64_t> work{0};
+  std::atomic<const std::function<void(std::size_t, int)>*> fn{nullptr};
+  std::atomic<std::uint64_t> tasks{0};
+  std::atomic<std::uint64_t> done{0};
+  std::exception_ptr error;  // first exception thrown by a task (guarded by error_mu)
   std::mutex error_mu;
 
-  std::atomic<std::uint64_t> generation{0};
   std::atomic<bool> stop{false};
   std::mutex sleep_mu;
   std::condition_variable sleep_cv;
   int sleepers = 0;  // guarded by sleep_mu
 
-  void run_tasks(int thread) {
+  // Claims and runs tasks of job `id` until none is left (or the job is no longer current).
+  void run_tasks(std::uint64_t id, int thread) {
     for (;;) {
-      const std::size_t t = next.fetch_add(1, std::memory_order_relaxed);
-      if (t >= tasks) return;
+      std::uint64_t w = work.load();
+      const auto* f = fn.load();
+      const std::uint64_t n = tasks.load();
+      std::uint64_t idx;
+      do {
+        idx = w & 0xFFFFFFFFu;
+        if ((w >> 32) != (id & 0xFFFFFFFFu) || idx >= n) return;
+      } while (!work.compare_exchange_weak(w, w + 1));
       try {
-        (*fn)(t, thread);
+        (*f)(static_cast<std::size_t>(idx), thread);
       } catch (...) {
         std::lock_guard<std::mutex> lk(error_mu);
         if (!error) error = std::current_exception();
       }
+      done.fetch_add(1);
     }
   }
 
   void worker_loop(int thread) {
-    std::uint64_t seen = 0;
+    std::uint64_t seen = work.load() >> 32;
+    auto fresh = [&](std::uint64_t w) { return (w >> 32) != seen && (w & 0xFFFFFFFFu) != kClosed; };
     for (;;) {
-      std::uint64_t g = generation.load(std::memory_order_acquire);
-      if (g == seen) {
+      std::uint64_t w = work.load(std::memory_order_acquire);
+      if (!fresh(w) && !stop.load()) {
         const auto deadline = std::chrono::steady_clock::now() + kSpinBeforeSleep;
-        for (unsigned spins = 0; (g = generation.load(std::memory_order_acquire)) == seen;) {
+        for (unsigned spins = 0; !fresh(w = work.load(std::memory_order_acquire)) && !stop.load();) {
           cpu_relax();
           if ((++spins & 255u) == 0 && std::chrono::steady_clock::now() > deadline) {
             std::unique_lock<std::mutex> lk(sleep_mu);
             ++sleepers;
-            sleep_cv.wait(lk, [&] { return generation.load(std::memory_order_acquire) != seen; });
+            sleep_cv.wait(lk, [&] { return fresh(work.load()) || stop.load(); });
             --sleepers;
           }
         }
       }
-      seen = g;
-      if (stop.load(std::memory_order_acquire)) return;
-      run_tasks(thread);
-      pending.fetch_sub(1, std::memory_order_acq_rel);
+      if (stop.load()) return;
+      seen = w >> 32;
+      run_tasks(seen, thread);
     }
   }
 
-  void publish() {
-    // Bumped under sleep_mu so a worker cannot check the predicate and then miss the wake-up.
+  void wake_sleepers() {
     bool wake;
     {
+      // Taken after `work` changed, so a worker cannot test its predicate and then miss this.
       std::lock_guard<std::mutex> lk(sleep_mu);
-      generation.fetch_add(1, std::memory_order_acq_rel);
       wake = sleepers > 0;
     }
     if (wake) sleep_cv.notify_all();
@@ -119,8 +133,8 @@ ThreadPool::ThreadPool(int threads) : impl_(std::make_unique<Impl>()) {
 
 ThreadPool::~ThreadPool() {
   std::lock_guard<std::mutex> call(impl_->call_mu);
-  impl_->stop.store(true, std::memory_order_release);
-  impl_->publish();
+  impl_->stop.store(true);
+  impl_->wake_sleepers();
   for (std::thread& w : impl_->workers) w.join();
 }
 
@@ -135,21 +149,22 @@ void ThreadPool::parallel_for(std::size_t tasks,
     for (std::size_t t = 0; t < tasks; ++t) fn(t, 0);
     return;
   }
-  p.fn = &fn;
-  p.tasks = tasks;
+  const std::uint64_t id = ((p.work.load() >> 32) + 1) & 0xFFFFFFFFu;
+  p.work.store(id << 32 | Impl::kClosed);  // late claims on the previous job now fail
+  p.fn.store(&fn);
+  p.tasks.store(tasks);
+  p.done.store(0);
   p.error = nullptr;
-  p.next.store(0, std::memory_order_relaxed);
-  p.pending.store(p.size - 1, std::memory_order_relaxed);
-  p.publish();
-  p.run_tasks(0);
-  for (unsigned spins = 0; p.pending.load(std::memory_order_acquire) != 0;) {
+  p.work.store(id << 32);  // open: tasks 0, 1, … can be claimed
+  p.wake_sleepers();
+  p.run_tasks(id, 0);
+  for (unsigned spins = 0; p.done.load(std::memory_order_acquire) != tasks;) {
     if (++spins < 4096) {
       cpu_relax();
     } else {
-      std::this_thread::yield();  // a worker was descheduled: give it the core
+      std::this_thread::yield();  // a worker holding a task was descheduled: let it run
     }
   }
-  p.fn = nullptr;
   if (p.error) std::rethrow_exception(p.error);
 }
 

@@ -36,7 +36,7 @@ void kernel_avx2(std::size_t kc, const float* a, const float* b, float* c, std::
       _mm_prefetch(reinterpret_cast<const char*>(c + i * ldc), _MM_HINT_T0);
   }
 
-#pragma GCC unroll 4
+#pragma GCC unroll 2
   for (std::size_t p = 0; p < kc; ++p) {
     __m256 bv[kNv];
 #pragma GCC unroll 4
@@ -73,8 +73,11 @@ void kernel_avx2(std::size_t kc, const float* a, const float* b, float* c, std::
   // Edge tile: same arithmetic, element by element (std::fma is the same single rounding as
   // the vector FMA, so an element's value does not depend on where the tile edge falls).
   alignas(32) float tile[kMr][kNr];
-  for (std::size_t i = 0; i < kMr; ++i)
+#pragma GCC unroll 8
+  for (std::size_t i = 0; i < kMr; ++i) {
+#pragma GCC unroll 4
     for (std::size_t v = 0; v < kNv; ++v) _mm256_store_ps(&tile[i][8 * v], acc[i][v]);
+  }
   for (std::size_t i = 0; i < m; ++i) {
     float* ci = c + i * ldc;
     for (std::size_t j = 0; j < n; ++j) {
