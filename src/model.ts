@@ -6,7 +6,7 @@
  * (row-major) and bias of shape [units]. The model owns its parameters, gradients and optimizer
  * state as Float32Arrays and lends them to the backend for each call.
  */
-import type { Backend, BackendName, TargetBuffer } from './backend/backend.ts';
+import type { Backend, BackendName, TargetBuffer, TrainJob, TrainResult } from './backend/backend.ts';
 import { NativeBackend } from './backend/native-backend.ts';
 import { ReferenceBackend } from './backend/reference-backend.ts';
 import { FastpropError } from './errors.ts';
@@ -156,7 +156,10 @@ export class Sequential {
   #slots: Float32Array[] = [];
   #step = 0;
   readonly #shuffleRandom: Random;
-  #busy = false;
+  /** A fit is running: a second fit, or dispose, would race with it. */
+  #fitting = false;
+  /** A backend call is running on another thread: nothing may touch the buffers. */
+  #inFlight = false;
   #disposed = false;
 
   constructor(options: ModelOptions) {
@@ -232,6 +235,7 @@ export class Sequential {
    */
   async fit(x: InputData, y: TargetData, options: FitOptions = {}): Promise<History> {
     this.#requireIdle('fit');
+    if (this.#fitting) throw new FastpropError('ERR_BUSY', 'Cannot call fit while the model is already fitting (await the first fit)');
     assertOptions(options, FIT_OPTIONS, 'fit options');
     const { epochs = 1, batchSize = 32, shuffle = true, seed, onEpochEnd } = options;
     assertPositiveInteger(epochs, 'epochs');
@@ -245,9 +249,18 @@ export class Sequential {
     if (this.#slots.length !== slotCount) {
       this.#slots = Array.from({ length: slotCount }, () => new Float32Array(this.#params.length));
     }
-    this.#busy = true;
+    this.#fitting = true;
+    const train = async (job: TrainJob): Promise<TrainResult> => {
+      this.#inFlight = true;
+      try {
+        return await this.#backend.train(job);
+      } finally {
+        this.#inFlight = false;
+      }
+    };
+    // The step counter advances even when a callback throws midway: the weights did move.
+    const state = { train, params: this.#params, grads: this.#grads, slots: this.#slots, optimizer: this.optimizer, step: this.#step };
     try {
-      const state = { backend: this.#backend, params: this.#params, grads: this.#grads, slots: this.#slots, optimizer: this.optimizer, step: this.#step };
       const logs = await runEpochs(
         state,
         { x: inputs.data, targets, rows: inputs.rows, accuracyPerRow: this.#accuracyPerRow() },
@@ -259,14 +272,14 @@ export class Sequential {
           onEpochEnd,
         },
       );
-      this.#step = state.step;
       return {
         loss: logs.map((l) => l.loss),
         ...(this.#accuracyPerRow() > 0 ? { accuracy: logs.map((l) => l.accuracy!) } : {}),
         seconds: logs.map((l) => l.seconds),
       };
     } finally {
-      this.#busy = false;
+      this.#step = state.step;
+      this.#fitting = false;
     }
   }
 
@@ -334,14 +347,14 @@ export class Sequential {
   /** Frees the native resources. Idempotent; any later call throws `ERR_DISPOSED`. */
   dispose(): void {
     if (this.#disposed) return;
-    if (this.#busy) throw new FastpropError('ERR_BUSY', 'Cannot dispose the model while it is training');
+    if (this.#fitting) throw new FastpropError('ERR_BUSY', 'Cannot dispose the model while it is training (await fit first)');
     this.#backend.dispose();
     this.#disposed = true;
   }
 
   #requireIdle(method: string): void {
     if (this.#disposed) throw new FastpropError('ERR_DISPOSED', `Cannot call ${method}: the model has been disposed`);
-    if (this.#busy) throw new FastpropError('ERR_BUSY', `Cannot call ${method} while the model is training (await fit first)`);
+    if (this.#inFlight) throw new FastpropError('ERR_BUSY', `Cannot call ${method} while the model is training (await fit first)`);
   }
 
   #accuracyPerRow(): number {

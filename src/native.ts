@@ -35,8 +35,11 @@ export interface NativeBinding {
   ): void;
 }
 
-/** Where the build puts the addon: build/Release beside src/ and dist/. */
-export const ADDON_PATH = fileURLToPath(new URL('../build/Release/fastprop.node', import.meta.url));
+/**
+ * Where the build puts the addon: build/Release beside src/ and dist/. FASTPROP_ADDON_PATH
+ * overrides it (a custom build, or a test of what happens when there is none).
+ */
+export const ADDON_PATH = process.env['FASTPROP_ADDON_PATH'] ?? fileURLToPath(new URL('../build/Release/fastprop.node', import.meta.url));
 
 let loaded: { binding: NativeBinding } | { error: FastpropError } | undefined;
 

@@ -9,7 +9,7 @@
  * delivered when the call returns, each with its share of the call's time.
  * @internal
  */
-import { batchesPerEpoch, type Backend, type TargetBuffer } from '../backend/backend.ts';
+import { batchesPerEpoch, type TargetBuffer, type TrainJob, type TrainResult } from '../backend/backend.ts';
 import type { Optimizer } from '../optimizers/optimizer.ts';
 import type { Random } from '../random.ts';
 
@@ -28,7 +28,8 @@ export interface EpochLogs {
 }
 
 export interface TrainingState {
-  readonly backend: Backend;
+  /** Runs a job on the backend (the model wraps it to mark the call in flight). */
+  readonly train: (job: TrainJob) => Promise<TrainResult>;
   readonly params: Float32Array;
   readonly grads: Float32Array;
   readonly slots: readonly Float32Array[];
@@ -66,7 +67,7 @@ export async function runEpochs(state: TrainingState, data: LoopData, options: L
       else for (let i = 0; i < rows; i++) order[e * rows + i] = i;
     }
     const started = performance.now();
-    const result = await state.backend.train({
+    const result = await state.train({
       params: state.params,
       grads: state.grads,
       slots: state.slots,

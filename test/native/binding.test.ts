@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+// The addon itself, called directly, bypassing every TypeScript check: it must load (a failed
+// build fails here, loudly), and it must reject whatever could touch memory it does not own
+// with a JS error that names the problem — never crash.
+import { describe, expect, it } from 'vitest';
+import { nativeBinding } from '../helpers/native.ts';
+
+const binding = nativeBinding();
+const spec = {
+  layers: [
+    { inputs: 4, units: 3, activation: 'relu', leakySlope: 0.01 },
+    { inputs: 3, units: 2, activation: 'softmax', leakySlope: 0.01 },
+  ],
+  loss: 'sparseCategoricalCrossEntropy',
+};
+const PARAMS = (4 + 1) * 3 + (3 + 1) * 2;
+
+function job(overrides: Record<string, unknown> = {}) {
+  return {
+    params: new Float32Array(PARAMS), grads: new Float32Array(PARAMS), slots: [],
+    optimizer: { kind: 'sgd', learningRate: 0.1, momentum: 0 }, firstStep: 1,
+    x: new Float32Array(8), targets: new Int32Array([0, 1]), datasetRows: 2,
+    order: new Uint32Array([0, 1]), epochRows: 2, epochs: 1, batchSize: 2, ...overrides,
+  };
+}
+
+describe('the native addon', () => {
+  it('loads and reports its kernels and threads', () => {
+    const info = binding.backendInfo();
+    expect(info.kernels[0]).toBe('scalar');
+    expect(info.kernels).toContain(info.defaultKernel);
+    expect(info.defaultThreads).toBeGreaterThanOrEqual(1);
+  });
+
+  it('rejects a spec whose layers do not chain', () => {
+    const bad = { ...spec, layers: [spec.layers[0], { ...spec.layers[1], inputs: 5 }] };
+    expect(() => new binding.NativeModel(bad as never, {})).toThrow('layer 1 expects 5 inputs but layer 0 has 3 units');
+  });
+  it('rejects an unknown activation and loss', () => {
+    expect(() => new binding.NativeModel({ ...spec, loss: 'nope' } as never, {})).toThrow("unknown loss 'nope'");
+    const bad = { ...spec, layers: [{ ...spec.layers[0], activation: 'swish' }, spec.layers[1]] };
+    expect(() => new binding.NativeModel(bad as never, {})).toThrow("unknown activation 'swish'");
+  });
+  it('rejects a fused loss without its activation', () => {
+    const bad = { ...spec, layers: [spec.layers[0], { ...spec.layers[1], activation: 'linear' }] };
+    expect(() => new binding.NativeModel(bad as never, {})).toThrow('loss requires a softmax output layer');
+  });
+  it('rejects absurd sizes before allocating', () => {
+    const huge = { ...spec, layers: [{ inputs: 2 ** 24, units: 2 ** 24, activation: 'relu', leakySlope: 0 }, { ...spec.layers[1], inputs: 2 ** 24 }] };
+    expect(() => new binding.NativeModel(huge as never, {})).toThrow('model is too large');
+  });
+  it('rejects an unknown kernel', () => {
+    expect(() => new binding.NativeModel(spec as never, { kernel: 'neon' as never })).toThrow("unknown kernel 'neon'");
+  });
+
+  it('rejects an x shorter than rows × inputs', () => {
+    const model = new binding.NativeModel(spec as never, {});
+    expect(() => model.predict(new Float32Array(PARAMS), new Float32Array(7), 2, new Float32Array(4))).toThrow(
+      expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE', message: 'expected x with at least 8 elements, got 7' }),
+    );
+  });
+  it('rejects a typed array of the wrong element type', () => {
+    const model = new binding.NativeModel(spec as never, {});
+    expect(() => model.predict(new Float64Array(PARAMS) as never, new Float32Array(8), 2, new Float32Array(4))).toThrow(
+      expect.objectContaining({ name: 'TypeError', code: 'ERR_INVALID_ARGUMENT', message: 'expected params to be a Float32Array' }),
+    );
+  });
+  it('rejects a too-short output buffer', () => {
+    const model = new binding.NativeModel(spec as never, {});
+    expect(() => model.predict(new Float32Array(PARAMS), new Float32Array(8), 2, new Float32Array(3))).toThrow('expected out with at least 4 elements, got 3');
+  });
+  it('rejects a class label out of range', () => {
+    const model = new binding.NativeModel(spec as never, {});
+    expect(() => model.gradients(new Float32Array(PARAMS), new Float32Array(8), new Int32Array([0, 2]), 2, new Float32Array(PARAMS))).toThrow(
+      'expected class labels from 0 to 1, got 2 at row 1',
+    );
+  });
+  it('rejects a detached buffer', () => {
+    const model = new binding.NativeModel(spec as never, {});
+    const x = new Float32Array(8);
+    structuredClone(x.buffer, { transfer: [x.buffer] });
+    expect(() => model.predict(new Float32Array(PARAMS), x, 2, new Float32Array(4))).toThrow('expected x with at least 8 elements, got 0');
+  });
+  it('rejects a training order that points outside the dataset', () => {
+    const model = new binding.NativeModel(spec as never, {});
+    expect(() => model.train(job({ order: new Uint32Array([0, 2]) }) as never)).toThrow('order[1] = 2 is not a row index below 2');
+  });
+  it('rejects missing optimizer slots', () => {
+    const model = new binding.NativeModel(spec as never, {});
+    expect(() => model.train(job({ optimizer: { kind: 'sgd', learningRate: 0.1, momentum: 0.9 } }) as never)).toThrow('expected 1 optimizer slots, got 0');
+  });
+  it('is busy while training, and usable afterwards', async () => {
+    const model = new binding.NativeModel(spec as never, {});
+    const running = model.train(job() as never);
+    expect(() => model.predict(new Float32Array(PARAMS), new Float32Array(8), 2, new Float32Array(4))).toThrow(
+      expect.objectContaining({ code: 'ERR_BUSY', message: 'cannot call predict while the model is training' }),
+    );
+    expect(() => model.dispose()).toThrow('cannot call dispose while the model is training');
+    const result = await running;
+    expect(result.batchLoss).toHaveLength(1);
+    expect(result.batchLoss[0]).toBeCloseTo(Math.log(2), 6); // zero weights: uniform softmax
+    model.dispose();
+    model.dispose();
+    expect(() => model.info()).toThrow(expect.objectContaining({ code: 'ERR_DISPOSED' }));
+  });
+});

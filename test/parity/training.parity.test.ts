@@ -1,0 +1,50 @@
+// SPDX-License-Identifier: MIT
+// A whole training run on both backends from the same seed ends with the same weights.
+import { describe, expect, it } from 'vitest';
+import { SGD } from '../../src/optimizers/sgd.ts';
+import { Sequential, type ModelOptions } from '../../src/model.ts';
+import { Random } from '../../src/random.ts';
+import { randomMatrix, randomTargets, shaped } from '../helpers/data.ts';
+import { availableKernels } from '../helpers/native.ts';
+import { relativeError } from '../helpers/tolerance.ts';
+
+// 50 steps compound float32 rounding in the native run; the reference runs in float64.
+const TRAINING_TOLERANCE = 1e-4;
+
+describe.each(availableKernels())('training parity, %s kernel', (kernel) => {
+  it.each([
+    { loss: 'sparseCategoricalCrossEntropy', output: 'softmax', hidden: 'relu' },
+    { loss: 'meanSquaredError', output: 'linear', hidden: 'tanh' },
+    { loss: 'binaryCrossEntropy', output: 'sigmoid', hidden: 'leakyRelu' },
+  ] as const)('50 momentum steps, $hidden → $output with $loss, end on the same weights', async ({ loss, output, hidden }) => {
+    const random = new Random(42);
+    const rows = 100;
+    const x = randomMatrix(random, rows, 12);
+    const y = randomTargets(random, loss, rows, 4, output);
+    const options = (backend: 'native' | 'reference'): ModelOptions => ({
+      inputSize: 12,
+      layers: [{ units: 16, activation: hidden }, { units: 8, activation: hidden }, { units: 4, activation: output }],
+      loss,
+      optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
+      seed: 9,
+      backend,
+      ...(backend === 'native' ? { kernel } : {}),
+    });
+    const native = new Sequential(options('native'));
+    const reference = new Sequential(options('reference'));
+    const targets = y instanceof Int32Array ? y : shaped(y, rows, 4);
+    // 100 rows in batches of 10 for 5 epochs: 50 steps, shuffled with the same seed.
+    const fit = { epochs: 5, batchSize: 10, seed: 123 };
+    const [a, b] = await Promise.all([native.fit(shaped(x, rows, 12), targets, fit), reference.fit(shaped(x, rows, 12), targets, fit)]);
+    expect(relativeError(a.loss, b.loss)).toBeLessThan(TRAINING_TOLERANCE);
+    const initial = new Sequential(options('reference')).getWeights();
+    native.getWeights().forEach((layer, l) => {
+      const ref = reference.getWeights()[l]!;
+      // The run must have moved the weights, or equality would prove nothing.
+      expect(relativeError(ref.kernel, initial[l]!.kernel)).toBeGreaterThan(1e-3);
+      expect(relativeError(layer.kernel, ref.kernel)).toBeLessThan(TRAINING_TOLERANCE);
+      expect(relativeError(layer.bias, ref.bias)).toBeLessThan(TRAINING_TOLERANCE);
+    });
+    native.dispose();
+  });
+});
