@@ -40,6 +40,7 @@ namespace fastprop::core {
 namespace {
 
 using kernels::KernelTable;
+using kernels::Tile;
 
 // Below this many flops per thread a product runs on one thread: waking a worker and sharing
 // cache lines costs a few microseconds, about what 2^19 flops take on one AVX-512 core.
@@ -136,6 +137,16 @@ KBlocks k_blocks(std::size_t k, std::size_t kc_max) {
   return {count, div_up(k, count)};
 }
 
+// The table's main tile, unless it would pad m by more than 5% and the alternative pads less
+// (m = 64 with a 14-row tile computes 70 rows; an 8-row tile computes exactly 64).
+const Tile& pick_tile(const KernelTable& kt, std::size_t m) {
+  const Tile& main = kt.tiles[0];
+  if (kt.tile_count < 2) return main;
+  const Tile& alt = kt.tiles[1];
+  const std::size_t main_rows = round_up(m, main.mr), alt_rows = round_up(m, alt.mr);
+  return (main_rows - m) * 20 > main_rows && alt_rows < main_rows ? alt : main;
+}
+
 }  // namespace
 
 struct Gemm::Impl {
@@ -165,15 +176,14 @@ struct Gemm::Impl {
     }
   }
 
-  void small_m(const Problem& p, int threads);
-  void large_m(const Problem& p, int threads);
+  void small_m(const Problem& p, int threads, const Tile& tile, std::size_t kc_max);
+  void large_m(const Problem& p, int threads, const Tile& tile);
 };
 
 // m ≤ mc: threads split the NR panels of n; see the file comment.
-void Gemm::Impl::small_m(const Problem& p, int threads) {
-  const KernelTable& kt = *this->kt;
+void Gemm::Impl::small_m(const Problem& p, int threads, const Tile& kt, std::size_t kc_max) {
   const std::size_t mr = kt.mr, nr = kt.nr;
-  const KBlocks kb = k_blocks(p.k, kt.kc);
+  const KBlocks kb = k_blocks(p.k, kc_max);
   const std::size_t panels = div_up(p.n, nr);
   const std::size_t tasks = std::min<std::size_t>(static_cast<std::size_t>(threads), panels);
   const std::size_t mp = round_up(p.m, mr);
@@ -204,17 +214,16 @@ void Gemm::Impl::small_m(const Problem& p, int threads) {
 }
 
 // m > mc: shared packed B per (JC, PC) block, threads split the IC blocks.
-void Gemm::Impl::large_m(const Problem& p, int threads) {
-  const KernelTable& kt = *this->kt;
+void Gemm::Impl::large_m(const Problem& p, int threads, const Tile& kt) {
   const std::size_t mr = kt.mr, nr = kt.nr;
-  const KBlocks kb = k_blocks(p.k, kt.kc);
+  const KBlocks kb = k_blocks(p.k, this->kt->kc);
   // IC blocks: whole MR panels, at most mc rows, and a multiple of the thread count so the
   // threads finish together. (Only the m split depends on threads; values do not.)
   const std::size_t m_panels = div_up(p.m, mr);
-  std::size_t ic_blocks = div_up(m_panels * mr, kt.mc);
+  std::size_t ic_blocks = div_up(m_panels * mr, this->kt->mc);
   ic_blocks = round_up(ic_blocks, static_cast<std::size_t>(threads));
   ic_blocks = std::min(ic_blocks, m_panels);
-  const std::size_t nc = std::min(round_up(p.n, nr), kt.nc);
+  const std::size_t nc = std::min(round_up(p.n, nr), this->kt->nc);
   const std::size_t max_block_rows = div_up(m_panels, ic_blocks) * mr;
   for (int t = 0; t < buffers_for(threads); ++t) a_buf[t].reserve(max_block_rows * kb.depth);
   float* pb = b_shared.reserve(nc * kb.depth);
@@ -283,10 +292,12 @@ void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
   const Problem p{ta == Trans::kYes, tb == Trans::kYes, m, n, k, alpha, beta, a, lda, b, ldb,
                   c, ldc, bias};
   const int threads = impl_->threads_for(p);
-  if (m <= impl_->kt->mc) {
-    impl_->small_m(p, threads);
+  const KernelTable& kt = *impl_->kt;
+  const Tile& tile = pick_tile(kt, m);
+  if (m <= kt.mc) {
+    impl_->small_m(p, threads, tile, m <= kt.m_long ? kt.kc_long : kt.kc);
   } else {
-    impl_->large_m(p, threads);
+    impl_->large_m(p, threads, tile);
   }
 }
 

@@ -103,8 +103,9 @@ void pack_b_avx2(bool trans, const float* b, std::size_t ldb, std::size_t depth,
 
 const KernelTable& table_avx2() {
   // kc·NR·4 = 16 KiB B micro-panel in L1; mc·kc·4 = 144 KiB A block in L2.
-  static const KernelTable table{Isa::kAvx2, kMr,         kNr,        256, 144, 4096,
-                                 kernel_avx2, pack_a_avx2, pack_b_avx2};
+  // Up to 128 rows the A block stays in L2 even 768 deep.
+  static const KernelTable table{Isa::kAvx2, {{kMr, kNr, kernel_avx2, pack_a_avx2, pack_b_avx2}, {}},
+                                 1,          256, 144, 4096, 128, 768};
   return table;
 }
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// AVX-512F sgemm micro-kernel:  C[m×n] := alpha · A[MR×kc] · B[kc×NR] + beta · C (+ bias row),
-// m ≤ MR = 14, n ≤ NR = 32, on panels packed as in kernels.h (A column by column, B row by row).
+// AVX-512F sgemm micro-kernels:  C[m×n] := alpha · A[MR×kc] · B[kc×NR] + beta · C (+ bias row),
+// m ≤ MR, n ≤ NR, MR×NR = 14×32 (main) or 8×32 (short batches), on panels packed as in
+// kernels.h (A column by column, B row by row).
 //
 // Register budget (32 zmm): 14 rows × 2 vectors of 16 floats = 28 accumulators + 2 for the
 // B row = 30/32; A values are broadcast straight from memory ({1to16} operand), so they need
@@ -22,12 +23,19 @@
 namespace fastprop::core::kernels {
 namespace {
 
-constexpr std::size_t kMr = 14;
-constexpr std::size_t kNv = 2;  // zmm vectors per row of the tile
-constexpr std::size_t kNr = 16 * kNv;
+// Blocking, overridable only for tuning experiments (-DFASTPROP_AVX512_KC=…); the defaults
+// were measured on Zen 4 (1 MiB L2 per core).
+#ifndef FASTPROP_AVX512_KC
+#define FASTPROP_AVX512_KC 384
+#define FASTPROP_AVX512_MC 168
+#define FASTPROP_AVX512_NC 4096
+#define FASTPROP_AVX512_KC_LONG 1024
+#endif
 
+template <std::size_t kMr, std::size_t kNv>  // kNv: zmm vectors per row of the tile
 void kernel_avx512(std::size_t kc, const float* a, const float* b, float* c, std::size_t ldc,
                    std::size_t m, std::size_t n, float alpha, float beta, const float* bias) {
+  constexpr std::size_t kNr = 16 * kNv;
   __m512 acc[kMr][kNv];
 #pragma GCC unroll 16
   for (std::size_t i = 0; i < kMr; ++i) {
@@ -138,6 +146,7 @@ inline void pack_transposed16(const float* src, std::size_t ld, std::size_t rows
 
 #pragma GCC diagnostic pop
 
+template <std::size_t kMr>
 void pack_a_avx512(bool trans, const float* a, std::size_t lda, std::size_t rows,
                    std::size_t depth, float* dst) {
   if (trans) {
@@ -153,8 +162,10 @@ void pack_a_avx512(bool trans, const float* a, std::size_t lda, std::size_t rows
   }
 }
 
+template <std::size_t kNv>
 void pack_b_avx512(bool trans, const float* b, std::size_t ldb, std::size_t depth,
                    std::size_t cols, float* dst) {
+  constexpr std::size_t kNr = 16 * kNv;
   if (!trans) {
     pack_b_generic<kNr>(trans, b, ldb, depth, cols, dst);  // contiguous copies
     return;
@@ -176,10 +187,20 @@ void pack_b_avx512(bool trans, const float* b, std::size_t ldb, std::size_t dept
 }  // namespace
 
 const KernelTable& table_avx512() {
-  // kc·NR·4 = 48 KiB B micro-panel streamed from L2, mc·kc·4 ≈ 260 KiB A block in L2 (1–2 MiB),
-  // kc·nc·4 = 6 MiB B block in L3.
-  static const KernelTable table{Isa::kAvx512, kMr,           kNr,          384, 168, 4096,
-                                 kernel_avx512, pack_a_avx512, pack_b_avx512};
+  // 14×32 main tile; 8×32 (16 + 2 = 18/32 registers) for m = 64-like batches, where 14 rows
+  // would pad 64 to 70. kc = 384: B micro-panel kc·NR·4 = 48 KiB streamed from L2, A block
+  // mc·kc·4 ≈ 250 KiB in L2, B block kc·nc·4 = 6 MiB in L3. Up to 128 rows, the whole A block
+  // fits L2 even 1024 deep, and fewer k blocks mean fewer passes over C.
+  static const KernelTable table{
+      Isa::kAvx512,
+      {{14, 32, kernel_avx512<14, 2>, pack_a_avx512<14>, pack_b_avx512<2>},
+       {8, 32, kernel_avx512<8, 2>, pack_a_avx512<8>, pack_b_avx512<2>}},
+      2,
+      FASTPROP_AVX512_KC,
+      FASTPROP_AVX512_MC,
+      FASTPROP_AVX512_NC,
+      128,
+      FASTPROP_AVX512_KC_LONG};
   return table;
 }
 

@@ -52,8 +52,9 @@ void pack_b_scalar(bool trans, const float* b, std::size_t ldb, std::size_t dept
 }  // namespace
 
 const KernelTable& table_scalar() {
-  static const KernelTable table{Isa::kScalar,  kMr,           kNr,          256, 120, 4096,
-                                 kernel_scalar, pack_a_scalar, pack_b_scalar};
+  static const KernelTable table{
+      Isa::kScalar, {{kMr, kNr, kernel_scalar, pack_a_scalar, pack_b_scalar}, {}}, 1, 256, 120,
+      4096,         128,  512};
   return table;
 }
 

@@ -41,15 +41,25 @@ using PackA = void (*)(bool trans, const float* a, std::size_t lda, std::size_t 
 using PackB = void (*)(bool trans, const float* b, std::size_t ldb, std::size_t depth,
                        std::size_t cols, float* dst);
 
-struct KernelTable {
-  Isa isa;
-  std::size_t mr, nr;  // micro-tile
-  std::size_t kc;      // depth of a packed block (upper bound; the driver balances the blocks)
-  std::size_t mc;      // rows of A per packed block (L2)
-  std::size_t nc;      // columns of B per packed block (L3)
+// One micro-tile shape with its kernel and the packing routines for its layout.
+struct Tile {
+  std::size_t mr, nr;
   MicroKernel kernel;
   PackA pack_a;
   PackB pack_b;
+};
+
+struct KernelTable {
+  Isa isa;
+  // tiles[0] is the main shape; tiles[1], when tile_count == 2, a shorter one the driver picks
+  // when m would waste too much of the main tile's height in padding (m = 64 with MR = 14).
+  Tile tiles[2];
+  int tile_count;
+  std::size_t kc;       // depth of a packed block (upper bound; the driver balances the blocks)
+  std::size_t mc;       // rows of A per packed block (L2); also the small-m schedule's limit
+  std::size_t nc;       // columns of B per packed block (L3)
+  std::size_t m_long;   // for m ≤ m_long, blocks may be kc_long deep (A block still fits L2)
+  std::size_t kc_long;
 };
 
 const KernelTable& table_scalar();
