@@ -168,11 +168,15 @@ struct Gemm::Impl {
   // Thread indices a run() may hand out: the whole pool once it is used at all.
   int buffers_for(int threads) const { return threads > 1 ? pool->size() : 1; }
 
-  void run(std::size_t tasks, int threads, const std::function<void(std::size_t, int)>& fn) {
+  // Runs fn(task, thread) for every task, on the pool when threads > 1. The std::function
+  // wraps a reference to fn, never a copy: a copied closure this large would be heap-allocated
+  // on every call.
+  template <typename Fn>
+  void run(std::size_t tasks, int threads, const Fn& fn) {
     if (threads <= 1 || tasks <= 1) {
       for (std::size_t t = 0; t < tasks; ++t) fn(t, 0);
     } else {
-      pool->parallel_for(tasks, fn);
+      pool->parallel_for(tasks, std::function<void(std::size_t, int)>(std::cref(fn)));
     }
   }
 

@@ -20,6 +20,7 @@
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <new>
 #include <random>
 #include <string>
 #include <thread>
@@ -32,6 +33,16 @@
 #include "core/dispatch.h"
 #include "core/gemm.h"
 #include "core/thread_pool.h"
+
+// Counts heap allocations, to check that sgemm allocates nothing once its buffers are warm.
+static std::atomic<long> g_allocations{0};
+void* operator new(std::size_t size) {
+  ++g_allocations;
+  if (void* p = std::malloc(size ? size : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 using fastprop::core::Gemm;
 using fastprop::core::Isa;
@@ -231,6 +242,46 @@ int run_tests() {
     std::printf("%-7s %d/%d cases passed\n", fastprop::core::isa_name(isa), isa_cases - isa_fail,
                 isa_cases);
     failures += isa_fail;
+  }
+
+  // Steady state: no allocation inside sgemm once a Gemm has seen its largest shape.
+  {
+    ThreadPool pool(2);
+    for (Isa isa : kAllIsas) {
+      if (!fastprop::core::isa_supported(isa)) continue;
+      Gemm g(isa, &pool);
+      std::vector<Case> shapes = {{false, false, 64, 512, 784, 1.0f, 0.0f, true, 0},
+                                  {true, false, 784, 512, 64, 1.0f, 1.0f, false, 0},
+                                  {false, true, 64, 784, 512, 1.0f, 0.0f, false, 0},
+                                  {false, false, 300, 300, 300, 1.0f, 0.0f, false, 0}};
+      std::vector<Operands> ops;
+      std::vector<std::vector<float>> outs;
+      for (const Case& cs : shapes) {
+        ops.push_back(make_operands(cs, 5));
+        outs.push_back(ops.back().c0);
+      }
+      auto call_all = [&] {
+        for (std::size_t i = 0; i < shapes.size(); ++i) {
+          const Case& cs = shapes[i];
+          const Operands& o = ops[i];
+          g.sgemm(cs.ta ? Trans::kYes : Trans::kNo, cs.tb ? Trans::kYes : Trans::kNo, cs.m, cs.n,
+                  cs.k, cs.alpha, o.a.data(), o.lda, o.b.data(), o.ldb, cs.beta,
+                  outs[i].data(), o.ldc, cs.bias ? o.bias.data() : nullptr);
+        }
+      };
+      call_all();
+      const long before = g_allocations.load();
+      for (int rep = 0; rep < 5; ++rep) call_all();
+      const long allocs = g_allocations.load() - before;
+      ++checked;
+      if (allocs != 0) {
+        std::printf("FAIL %s: %ld heap allocations in steady-state sgemm calls\n",
+                    fastprop::core::isa_name(isa), allocs);
+        ++failures;
+      } else {
+        std::printf("%-7s no allocation in steady state: ok\n", fastprop::core::isa_name(isa));
+      }
+    }
   }
 
   // The pool: concurrent callers from several threads, every task exactly once.
