@@ -2,11 +2,17 @@
 // The public surface, listed explicitly. `src/reference` is deliberately not exported: it is the
 // tests' oracle, reachable by users only as `backend: 'reference'`.
 export { Sequential } from './model.ts';
-export type { DenseLayerOptions, FitOptions, History, LayerWeights, ModelOptions } from './model.ts';
+export type { DenseLayerOptions, FitOptions, History, LayerWeights, ModelOptions, OptimizerState } from './model.ts';
 export type { EpochLogs } from './train/loop.ts';
 export { SGD } from './optimizers/sgd.ts';
 export type { SGDOptions } from './optimizers/sgd.ts';
-export type { Optimizer, OptimizerDescription } from './optimizers/optimizer.ts';
+export { Adam, AdamW } from './optimizers/adam.ts';
+export type { AdamOptions, AdamWOptions } from './optimizers/adam.ts';
+export { RMSprop } from './optimizers/rmsprop.ts';
+export type { RMSpropOptions } from './optimizers/rmsprop.ts';
+export { Adagrad } from './optimizers/adagrad.ts';
+export type { AdagradOptions } from './optimizers/adagrad.ts';
+export type { Optimizer, OptimizerDescription, OptimizerKind } from './optimizers/optimizer.ts';
 export { ACTIVATIONS, LOSSES } from './spec.ts';
 export type { Activation, Loss } from './spec.ts';
 export { INITIALIZERS } from './initializers.ts';

@@ -62,6 +62,8 @@ export interface ModelOptions {
    * categorical losses a softmax one (they are computed from the logits, fused, for stability).
    */
   loss: Loss;
+  /** δ of the `huber` loss: quadratic below it, linear above. @defaultValue 1 */
+  huberDelta?: number;
   /**
    * Optimizer.
    * @defaultValue new SGD() (learning rate 0.01, no momentum)
@@ -102,13 +104,19 @@ export interface History {
   readonly seconds: number[];
 }
 
+/** The optimizer's state: steps taken and its buffers (see {@link Sequential.getOptimizerState}). */
+export interface OptimizerState {
+  readonly step: number;
+  readonly slots: readonly Float32Array[];
+}
+
 /** A layer's parameters: kernel [inputs × units] row-major, bias [units]. */
 export interface LayerWeights {
   readonly kernel: Float32Array;
   readonly bias: Float32Array;
 }
 
-const MODEL_OPTIONS = ['inputSize', 'layers', 'loss', 'optimizer', 'seed', 'backend', 'threads', 'kernel'] as const;
+const MODEL_OPTIONS = ['inputSize', 'layers', 'loss', 'huberDelta', 'optimizer', 'seed', 'backend', 'threads', 'kernel'] as const;
 const LAYER_OPTIONS = ['units', 'activation', 'kernelInitializer', 'biasInitializer', 'leakySlope'] as const;
 const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'seed', 'onEpochEnd'] as const;
 
@@ -175,7 +183,7 @@ export class Sequential {
     if (options.threads !== undefined) assertPositiveInteger(options.threads, 'threads');
     if (options.kernel !== undefined) assertOneOf(options.kernel, ['scalar', 'avx2', 'avx512'] as const, 'kernel');
     if (options.optimizer !== undefined && (typeof options.optimizer !== 'object' || typeof options.optimizer.describe !== 'function')) {
-      throw invalidParameter('optimizer', 'an optimizer such as new SGD({ learningRate: 0.01 })', options.optimizer);
+      throw invalidParameter('optimizer', 'an optimizer such as new SGD({ learningRate: 0.01 }) or new Adam()', options.optimizer);
     }
 
     const layers: LayerSpec[] = [];
@@ -203,7 +211,9 @@ export class Sequential {
       );
     }
 
-    this.spec = { layers, loss: options.loss };
+    const huberDelta = options.huberDelta ?? 1;
+    assertFiniteNumber(huberDelta, 'huberDelta', Number.MIN_VALUE);
+    this.spec = { layers, loss: options.loss, huberDelta };
     this.seed = options.seed ?? randomSeed();
     this.optimizer = options.optimizer ?? new SGD();
     this.#params = new Float32Array(parameterCount(this.spec));
@@ -342,6 +352,34 @@ export class Sequential {
       copyChecked(bias, `weights[${l}].bias`, layer.units, next, b);
     });
     this.#params.set(next); // all checked first: a bad entry leaves the weights untouched
+  }
+
+  /**
+   * A copy of the optimizer's state: the step counter and its buffers (each the size of the
+   * parameters, in their flat layout: layer after layer, kernel then bias).
+   */
+  getOptimizerState(): OptimizerState {
+    this.#requireIdle('getOptimizerState');
+    return { step: this.#step, slots: this.#slots.map((slot) => slot.slice()) };
+  }
+
+  /** Restores what {@link Sequential.getOptimizerState} returned (copied in), to resume training exactly. */
+  setOptimizerState(state: OptimizerState): void {
+    this.#requireIdle('setOptimizerState');
+    if (typeof state !== 'object' || state === null) throw invalidParameter('optimizer state', '{ step, slots }', state);
+    assertFiniteNumber(state.step, 'optimizer state step', 0);
+    if (!Number.isInteger(state.step)) throw invalidParameter('optimizer state step', 'an integer', state.step);
+    const count = this.optimizer.slotCount;
+    if (!Array.isArray(state.slots) || state.slots.length !== count) {
+      throw new FastpropError('ERR_SHAPE_MISMATCH', `Expected ${count} optimizer state buffers for this optimizer, got ${Array.isArray(state.slots) ? state.slots.length : 'none'}`);
+    }
+    const slots = state.slots.map((slot, i) => {
+      const copy = new Float32Array(this.#params.length);
+      copyChecked(slot, `optimizer state slots[${i}]`, this.#params.length, copy, 0);
+      return copy;
+    });
+    this.#slots = slots;
+    this.#step = state.step;
   }
 
   /** Frees the native resources. Idempotent; any later call throws `ERR_DISPOSED`. */

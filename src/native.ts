@@ -23,6 +23,7 @@ export interface NativeModelHandle {
 export interface NativeModelSpec {
   layers: { inputs: number; units: number; activation: string; leakySlope: number }[];
   loss: string;
+  huberDelta?: number;
 }
 
 export interface NativeBinding {

@@ -9,8 +9,11 @@
  * @internal
  */
 
-/** Activation functions. `linear` is the identity. */
-export const ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'softmax'] as const;
+/**
+ * Activation functions. `linear` is the identity; `elu` uses α = 1; `gelu` is the exact
+ * z·Φ(z); `silu` is z·σ(z), also known as swish.
+ */
+export const ACTIVATIONS = ['linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'softmax', 'elu', 'gelu', 'softplus', 'silu'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
 
 /** Loss functions; see {@link LOSS_INFO} for their definitions. */
@@ -21,6 +24,7 @@ export const LOSSES = [
   'binaryCrossEntropy',
   'categoricalCrossEntropy',
   'sparseCategoricalCrossEntropy',
+  'huber',
 ] as const;
 export type Loss = (typeof LOSSES)[number];
 
@@ -40,6 +44,7 @@ export const LOSS_INFO: Readonly<Record<Loss, LossInfo>> = {
   binaryCrossEntropy: { requiresActivation: 'sigmoid', labels: false, accuracy: true },
   categoricalCrossEntropy: { requiresActivation: 'softmax', labels: false, accuracy: true },
   sparseCategoricalCrossEntropy: { requiresActivation: 'softmax', labels: true, accuracy: true },
+  huber: { labels: false, accuracy: false },
 };
 
 export interface LayerSpec {
@@ -53,6 +58,8 @@ export interface LayerSpec {
 export interface ModelSpec {
   readonly layers: readonly LayerSpec[];
   readonly loss: Loss;
+  /** δ of the Huber loss (the switch from quadratic to linear). */
+  readonly huberDelta: number;
 }
 
 export function parameterCount(spec: ModelSpec): number {

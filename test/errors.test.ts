@@ -94,7 +94,7 @@ describe.each(['native', 'reference'] as const)('bad input on the %s backend', (
 describe('bad model options', () => {
   it('an unknown activation, with a suggestion', () =>
     expectError(() => new Sequential({ ...base, layers: [{ units: 2, activation: 'rellu' as never }] }), 'ERR_INVALID_ARGUMENT',
-      "Expected one of 'linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'softmax' for layers[0].activation but received \"rellu\" (string) (did you mean 'relu'?)"));
+      "Expected one of 'linear', 'sigmoid', 'tanh', 'relu', 'leakyRelu', 'softmax', 'elu', 'gelu', 'softplus', 'silu' for layers[0].activation but received \"rellu\" (string) (did you mean 'relu'?)"));
   it('an unknown loss', () =>
     expectError(() => new Sequential({ ...base, loss: 'crossEntropy' as never }), 'ERR_INVALID_ARGUMENT', /^Expected one of 'meanSquaredError', .* for loss but received "crossEntropy" \(string\)/));
   it('an unknown model option', () =>

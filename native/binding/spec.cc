@@ -20,6 +20,10 @@ core::Activation parse_activation(Napi::Env env, const std::string& name) {
   if (name == "relu") return core::Activation::kRelu;
   if (name == "leakyRelu") return core::Activation::kLeakyRelu;
   if (name == "softmax") return core::Activation::kSoftmax;
+  if (name == "elu") return core::Activation::kElu;
+  if (name == "gelu") return core::Activation::kGelu;
+  if (name == "softplus") return core::Activation::kSoftplus;
+  if (name == "silu") return core::Activation::kSilu;
   throw_type_error(env, "unknown activation '" + name + "'");
 }
 
@@ -30,6 +34,7 @@ core::Loss parse_loss(Napi::Env env, const std::string& name) {
   if (name == "binaryCrossEntropy") return core::Loss::kBinaryCrossEntropy;
   if (name == "categoricalCrossEntropy") return core::Loss::kCategoricalCrossEntropy;
   if (name == "sparseCategoricalCrossEntropy") return core::Loss::kSparseCategoricalCrossEntropy;
+  if (name == "huber") return core::Loss::kHuber;
   throw_type_error(env, "unknown loss '" + name + "'");
 }
 
@@ -45,6 +50,11 @@ core::ModelSpec parse_model_spec(const Napi::Value& value) {
 
   core::ModelSpec result;
   result.loss = parse_loss(env, string_arg(spec.Get("loss"), "spec.loss"));
+  Napi::Value delta = spec.Get("huberDelta");
+  if (!delta.IsUndefined()) {
+    result.huber_delta = float(number_arg(delta, "spec.huberDelta"));
+    if (!(result.huber_delta > 0)) throw_range_error(env, "expected spec.huberDelta > 0");
+  }
   std::size_t parameters = 0;
   for (uint32_t i = 0; i < layers.Length(); ++i) {
     Napi::Object layer = object_arg(layers.Get(i), "spec.layers[i]");
@@ -81,10 +91,24 @@ core::OptimizerSpec parse_optimizer(const Napi::Value& value) {
   Napi::Object object = object_arg(value, "optimizer");
   core::OptimizerSpec spec;
   const std::string kind = string_arg(object.Get("kind"), "optimizer.kind");
-  if (kind != "sgd") throw_type_error(env, "unknown optimizer '" + kind + "'");
-  spec.kind = core::OptimizerKind::kSgd;
-  spec.learning_rate = float(number_arg(object.Get("learningRate"), "optimizer.learningRate"));
-  spec.momentum = float(number_arg(object.Get("momentum"), "optimizer.momentum"));
+  if (kind == "sgd") spec.kind = core::OptimizerKind::kSgd;
+  else if (kind == "adam") spec.kind = core::OptimizerKind::kAdam;
+  else if (kind == "adamw") spec.kind = core::OptimizerKind::kAdamW;
+  else if (kind == "rmsprop") spec.kind = core::OptimizerKind::kRmsprop;
+  else if (kind == "adagrad") spec.kind = core::OptimizerKind::kAdagrad;
+  else throw_type_error(env, "unknown optimizer '" + kind + "'");
+  // The TS layer sends every key, normalised; each is read unconditionally.
+  auto number = [&](const char* key) { return float(number_arg(object.Get(key), key)); };
+  spec.learning_rate = number("learningRate");
+  spec.momentum = number("momentum");
+  spec.beta1 = number("beta1");
+  spec.beta2 = number("beta2");
+  spec.rho = number("rho");
+  spec.epsilon = number("epsilon");
+  spec.weight_decay = number("weightDecay");
+  Napi::Value nesterov = object.Get("nesterov");
+  if (!nesterov.IsBoolean()) throw_type_error(env, "expected optimizer.nesterov to be a boolean");
+  spec.nesterov = nesterov.As<Napi::Boolean>().Value();
   return spec;
 }
 

@@ -15,6 +15,11 @@ float sigmoid(float z) {
 
 namespace {
 
+constexpr float kInvSqrt2 = 0.70710678118654752f;
+constexpr float kInvSqrt2Pi = 0.39894228040143268f;
+
+float softplus(float z) { return z > 0.0f ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z)); }
+
 void softmax_rows(const float* z, float* a, std::size_t rows, std::size_t n) {
   for (std::size_t r = 0; r < rows; ++r) {
     const float* zr = z + r * n;
@@ -54,6 +59,18 @@ void activation_forward(Activation f, float slope, const float* z, float* a, std
     case Activation::kSoftmax:
       softmax_rows(z, a, rows, n);
       return;
+    case Activation::kElu:
+      for (std::size_t i = 0; i < count; ++i) a[i] = z[i] > 0.0f ? z[i] : std::expm1(z[i]);
+      return;
+    case Activation::kGelu:
+      for (std::size_t i = 0; i < count; ++i) a[i] = 0.5f * z[i] * (1.0f + std::erf(z[i] * kInvSqrt2));
+      return;
+    case Activation::kSoftplus:
+      for (std::size_t i = 0; i < count; ++i) a[i] = softplus(z[i]);
+      return;
+    case Activation::kSilu:
+      for (std::size_t i = 0; i < count; ++i) a[i] = z[i] * sigmoid(z[i]);
+      return;
   }
 }
 
@@ -82,6 +99,25 @@ void activation_backward(Activation f, float slope, const float* z, const float*
         float dot = 0.0f;
         for (std::size_t j = 0; j < n; ++j) dot += gr[j] * ar[j];
         for (std::size_t j = 0; j < n; ++j) gr[j] = ar[j] * (gr[j] - dot);
+      }
+      return;
+    case Activation::kElu:
+      for (std::size_t i = 0; i < count; ++i) g[i] *= z[i] > 0.0f ? 1.0f : a[i] + 1.0f;
+      return;
+    case Activation::kGelu:
+      for (std::size_t i = 0; i < count; ++i) {
+        const float cdf = 0.5f * (1.0f + std::erf(z[i] * kInvSqrt2));
+        const float pdf = kInvSqrt2Pi * std::exp(-0.5f * z[i] * z[i]);
+        g[i] *= cdf + z[i] * pdf;
+      }
+      return;
+    case Activation::kSoftplus:
+      for (std::size_t i = 0; i < count; ++i) g[i] *= sigmoid(z[i]);
+      return;
+    case Activation::kSilu:
+      for (std::size_t i = 0; i < count; ++i) {
+        const float s = sigmoid(z[i]);
+        g[i] *= s * (1.0f + z[i] * (1.0f - s));
       }
       return;
   }

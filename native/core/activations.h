@@ -2,7 +2,12 @@
 // Element-wise (and, for softmax, row-wise) activations on row-major [rows × n] blocks.
 //   forward:  a = f(z)
 //   backward: δ = g ⊙ f'(z)   (for softmax the Jacobian product δ_j = a_j·(g_j − Σ_k g_k·a_k))
-// Conventions at the kinks (same in src/reference): relu'(0) = 0, leaky relu'(0) = slope.
+// Conventions at the kinks (same in src/reference): relu'(0) = 0, leaky relu'(0) = slope,
+// elu'(0) = 1 (the z ≤ 0 branch: α·e⁰ = 1 as well).
+//   elu       z > 0 ? z : eᶻ − 1                       (α = 1, PyTorch's default)
+//   gelu      z·Φ(z) = ½z(1 + erf(z/√2))               (exact form, PyTorch's default)
+//   softplus  log(1 + eᶻ)                              derivative σ(z)
+//   silu      z·σ(z)  (swish)                          derivative σ(z)(1 + z(1 − σ(z)))
 #pragma once
 
 #include <cstddef>

@@ -36,7 +36,7 @@ Activation fused_activation(Loss loss) {
 }
 
 double loss_value(Loss loss, const float* z, const float* a, const Targets& targets,
-                  std::size_t rows, std::size_t n) {
+                  std::size_t rows, std::size_t n, float huber_delta) {
   double sum = 0;
   const std::size_t count = rows * n;
   const float* t = targets.values;
@@ -50,6 +50,14 @@ double loss_value(Loss loss, const float* z, const float* a, const Targets& targ
     case Loss::kMeanAbsoluteError:
       for (std::size_t i = 0; i < count; ++i) sum += std::fabs(double(a[i]) - double(t[i]));
       return sum / double(count);
+    case Loss::kHuber: {
+      const double d = huber_delta;
+      for (std::size_t i = 0; i < count; ++i) {
+        const double e = std::fabs(double(a[i]) - double(t[i]));
+        sum += e <= d ? 0.5 * e * e : d * (e - 0.5 * d);
+      }
+      return sum / double(count);
+    }
     case Loss::kBinaryCrossEntropy:
       // −[t·log σ(z) + (1−t)·log(1−σ(z))] = softplus(z) − t·z
       for (std::size_t i = 0; i < count; ++i) sum += softplus(z[i]) - double(t[i]) * z[i];
@@ -73,7 +81,7 @@ double loss_value(Loss loss, const float* z, const float* a, const Targets& targ
 }
 
 double loss_and_delta(Loss loss, const LayerSpec& out, const float* z, const float* a,
-                      const Targets& targets, std::size_t rows, float* delta) {
+                      const Targets& targets, std::size_t rows, float* delta, float huber_delta) {
   const std::size_t n = out.units;
   const std::size_t count = rows * n;
   const float* t = targets.values;
@@ -92,6 +100,12 @@ double loss_and_delta(Loss loss, const LayerSpec& out, const float* z, const flo
       const float scale = 1.0f / float(count);
       for (std::size_t i = 0; i < count; ++i)
         delta[i] = a[i] > t[i] ? scale : (a[i] < t[i] ? -scale : 0.0f);
+      break;
+    }
+    case Loss::kHuber: {
+      const float scale = 1.0f / float(count);
+      for (std::size_t i = 0; i < count; ++i)
+        delta[i] = scale * std::clamp(a[i] - t[i], -huber_delta, huber_delta);
       break;
     }
     case Loss::kBinaryCrossEntropy: {
@@ -118,7 +132,7 @@ double loss_and_delta(Loss loss, const LayerSpec& out, const float* z, const flo
   }
   // Regression losses: delta holds dL/da; turn it into dL/dz.
   activation_backward(out.activation, out.leaky_slope, z, a, delta, rows, n);
-  return loss_value(loss, z, a, targets, rows, n);
+  return loss_value(loss, z, a, targets, rows, n, huber_delta);
 }
 
 std::size_t count_correct(Loss loss, const float* a, const Targets& targets, std::size_t rows,

@@ -21,11 +21,12 @@ Activation fused_activation(Loss loss);
 // Writes δ = ∂L/∂z for the batch into `delta` [rows × n] and returns the batch-mean loss.
 // z and a are the last layer's pre-activation and activation.
 double loss_and_delta(Loss loss, const LayerSpec& out, const float* z, const float* a,
-                      const Targets& targets, std::size_t rows, float* delta);
+                      const Targets& targets, std::size_t rows, float* delta,
+                      float huber_delta = 1.0f);
 
 // The batch-mean loss alone (no gradient).
 double loss_value(Loss loss, const float* z, const float* a, const Targets& targets,
-                  std::size_t rows, std::size_t n);
+                  std::size_t rows, std::size_t n, float huber_delta = 1.0f);
 
 // How many predictions are right: argmax for the categorical losses, a ≥ 0.5 per output for
 // binary cross-entropy (so the count is out of rows·n); 0 for regression losses.

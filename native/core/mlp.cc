@@ -54,7 +54,8 @@ double Mlp::backward(const float* params, const float* x, const Targets& targets
                      std::size_t rows, float* grads) {
   const std::size_t last = spec_.layers.size() - 1;
   const double loss = loss_and_delta(spec_.loss, spec_.layers[last], z_[last].data(),
-                                     a_[last].data(), targets, rows, delta_.data());
+                                     a_[last].data(), targets, rows, delta_.data(),
+                                     spec_.huber_delta);
   for (std::size_t l = last + 1; l-- > 0;) {
     const LayerSpec& layer = spec_.layers[l];
     const float* input = l == 0 ? x : a_[l - 1].data();
@@ -115,7 +116,8 @@ Mlp::Evaluation Mlp::evaluate(const float* params, const float* x, const Targets
     else chunk.values = targets.values + start * n;
     const std::size_t last = spec_.layers.size() - 1;
     result.loss_sum +=
-        loss_value(spec_.loss, z_[last].data(), a_[last].data(), chunk, count, n) * double(count);
+        loss_value(spec_.loss, z_[last].data(), a_[last].data(), chunk, count, n, spec_.huber_delta) *
+        double(count);
     result.correct += double(count_correct(spec_.loss, a_[last].data(), chunk, count, n));
   }
   return result;
@@ -151,7 +153,7 @@ void Mlp::train(const TrainJob& job) {
           double(count_correct(spec_.loss, a_.back().data(), batch_targets, rows, n));
       job.batch_loss[batch_index] =
           backward(job.params, batch_x_.data(), batch_targets, rows, job.grads);
-      optimizer_update(job.optimizer, job.params, job.grads, job.slots, count, step);
+      optimizer_update(job.optimizer, job.params, job.grads, job.slots, 0, count, step);
     }
   }
 }

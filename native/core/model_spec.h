@@ -12,7 +12,7 @@
 
 namespace fastprop::core {
 
-enum class Activation { kLinear, kSigmoid, kTanh, kRelu, kLeakyRelu, kSoftmax };
+enum class Activation { kLinear, kSigmoid, kTanh, kRelu, kLeakyRelu, kSoftmax, kElu, kGelu, kSoftplus, kSilu };
 
 enum class Loss {
   kMeanSquaredError,        // mean over batch and outputs of (y − t)²
@@ -21,6 +21,7 @@ enum class Loss {
   kBinaryCrossEntropy,      // sigmoid output, fused: computed from logits
   kCategoricalCrossEntropy, // softmax output, fused: log-sum-exp from logits
   kSparseCategoricalCrossEntropy,  // as above, targets are class indices
+  kHuber,                   // mean over batch and outputs of ½d² (|d| ≤ δ) or δ(|d| − ½δ)
 };
 
 struct LayerSpec {
@@ -33,6 +34,7 @@ struct LayerSpec {
 struct ModelSpec {
   std::vector<LayerSpec> layers;
   Loss loss = Loss::kMeanSquaredError;
+  float huber_delta = 1.0f;
 
   std::size_t input_size() const { return layers.front().inputs; }
   std::size_t output_size() const { return layers.back().units; }

@@ -1,32 +1,98 @@
 // SPDX-License-Identifier: MIT
 #include "optimizer.h"
 
+#include <cmath>
+
 namespace fastprop::core {
 
 int optimizer_slot_count(const OptimizerSpec& spec) {
   switch (spec.kind) {
     case OptimizerKind::kSgd: return spec.momentum != 0.0f ? 1 : 0;
+    case OptimizerKind::kAdam:
+    case OptimizerKind::kAdamW: return 2;
+    case OptimizerKind::kRmsprop: return spec.momentum != 0.0f ? 2 : 1;
+    case OptimizerKind::kAdagrad: return 1;
   }
   return 0;
 }
 
-void optimizer_update(const OptimizerSpec& spec, float* params, const float* grads,
-                      float* const* slots, std::size_t count, std::int64_t /*step*/) {
-  switch (spec.kind) {
-    case OptimizerKind::kSgd: {
-      const float lr = spec.learning_rate;
-      if (spec.momentum == 0.0f) {
-        for (std::size_t i = 0; i < count; ++i) params[i] -= lr * grads[i];
-        return;
-      }
-      const float mu = spec.momentum;
-      float* velocity = slots[0];
-      for (std::size_t i = 0; i < count; ++i) {
-        velocity[i] = mu * velocity[i] + grads[i];
-        params[i] -= lr * velocity[i];
-      }
-      return;
+namespace {
+
+void sgd(const OptimizerSpec& spec, float* p, const float* g, float* const* slots, std::size_t begin,
+         std::size_t end) {
+  const float lr = spec.learning_rate, mu = spec.momentum;
+  if (mu == 0.0f) {
+    for (std::size_t i = begin; i < end; ++i) p[i] -= lr * g[i];
+    return;
+  }
+  float* v = slots[0];
+  if (spec.nesterov) {
+    for (std::size_t i = begin; i < end; ++i) {
+      v[i] = mu * v[i] + g[i];
+      p[i] -= lr * (g[i] + mu * v[i]);
     }
+  } else {
+    for (std::size_t i = begin; i < end; ++i) {
+      v[i] = mu * v[i] + g[i];
+      p[i] -= lr * v[i];
+    }
+  }
+}
+
+void adam(const OptimizerSpec& spec, float* p, const float* g, float* const* slots, std::size_t begin,
+          std::size_t end, std::int64_t step) {
+  const float b1 = spec.beta1, b2 = spec.beta2, eps = spec.epsilon;
+  // Bias corrections in double: β₂ᵗ is close to 1 for thousands of steps.
+  const double t = double(step);
+  const float step_size = float(double(spec.learning_rate) / (1.0 - std::pow(double(b1), t)));
+  const float v_scale = float(1.0 / std::sqrt(1.0 - std::pow(double(b2), t)));
+  const float decay = spec.kind == OptimizerKind::kAdamW ? 1.0f - spec.learning_rate * spec.weight_decay : 1.0f;
+  float* m = slots[0];
+  float* v = slots[1];
+  for (std::size_t i = begin; i < end; ++i) {
+    m[i] = b1 * m[i] + (1.0f - b1) * g[i];
+    v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
+    // η·m̂/(√v̂ + ε) with m̂ = m/(1−β₁ᵗ), √v̂ = √v/√(1−β₂ᵗ): PyTorch's arrangement.
+    p[i] = p[i] * decay - step_size * m[i] / (std::sqrt(v[i]) * v_scale + eps);
+  }
+}
+
+void rmsprop(const OptimizerSpec& spec, float* p, const float* g, float* const* slots,
+             std::size_t begin, std::size_t end) {
+  const float lr = spec.learning_rate, rho = spec.rho, eps = spec.epsilon, mu = spec.momentum;
+  float* s = slots[0];
+  for (std::size_t i = begin; i < end; ++i) {
+    s[i] = rho * s[i] + (1.0f - rho) * g[i] * g[i];
+    const float scaled = g[i] / (std::sqrt(s[i]) + eps);
+    if (mu == 0.0f) {
+      p[i] -= lr * scaled;
+    } else {
+      slots[1][i] = mu * slots[1][i] + scaled;
+      p[i] -= lr * slots[1][i];
+    }
+  }
+}
+
+void adagrad(const OptimizerSpec& spec, float* p, const float* g, float* const* slots,
+             std::size_t begin, std::size_t end) {
+  const float lr = spec.learning_rate, eps = spec.epsilon;
+  float* s = slots[0];
+  for (std::size_t i = begin; i < end; ++i) {
+    s[i] += g[i] * g[i];
+    p[i] -= lr * g[i] / (std::sqrt(s[i]) + eps);
+  }
+}
+
+}  // namespace
+
+void optimizer_update(const OptimizerSpec& spec, float* params, const float* grads,
+                      float* const* slots, std::size_t begin, std::size_t end, std::int64_t step) {
+  switch (spec.kind) {
+    case OptimizerKind::kSgd: return sgd(spec, params, grads, slots, begin, end);
+    case OptimizerKind::kAdam:
+    case OptimizerKind::kAdamW: return adam(spec, params, grads, slots, begin, end, step);
+    case OptimizerKind::kRmsprop: return rmsprop(spec, params, grads, slots, begin, end);
+    case OptimizerKind::kAdagrad: return adagrad(spec, params, grads, slots, begin, end);
   }
 }
 

@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: MIT
-// Parameter updates, one pass over the flat parameter buffer per step.
+// Parameter updates, one pass over the flat parameter buffer per step. The rules follow
+// PyTorch's implementations (g is the gradient, t the step counted from 1, η the learning rate):
 //
-//   SGD (PyTorch's form):  v ← μ·v + g;   θ ← θ − η·v      (μ = 0: θ ← θ − η·g, no state)
+//   SGD         v ← μ·v + g;  d = nesterov ? g + μ·v : v;  θ ← θ − η·d       (μ = 0: θ ← θ − η·g)
+//   Adam        m ← β₁m + (1−β₁)g;  v ← β₂v + (1−β₂)g²;
+//               θ ← θ − η·m̂ / (√v̂ + ε),  m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)     (Kingma & Ba 2015)
+//   AdamW       θ ← θ·(1 − η·λ), then the Adam step                        (Loshchilov & Hutter 2019)
+//   RMSprop     s ← α·s + (1−α)g²;  μ = 0: θ ← θ − η·g/(√s + ε);
+//               else b ← μ·b + g/(√s + ε), θ ← θ − η·b
+//   Adagrad     s ← s + g²;  θ ← θ − η·g/(√s + ε)
 //
-// Optimizer state lives in caller-owned "slots", each a buffer the size of the parameters
-// (SGD with momentum: one slot, the velocity v). Adam and the rest add kinds and slots here
-// without touching the model code.
+// State lives in caller-owned "slots", each a buffer the size of the parameters, in the order
+// listed by optimizer_slot_count's comment.
 #pragma once
 
 #include <cstddef>
@@ -13,21 +19,28 @@
 
 namespace fastprop::core {
 
-enum class OptimizerKind { kSgd };
+enum class OptimizerKind { kSgd, kAdam, kAdamW, kRmsprop, kAdagrad };
 
 constexpr int kMaxOptimizerSlots = 2;
 
 struct OptimizerSpec {
   OptimizerKind kind = OptimizerKind::kSgd;
   float learning_rate = 0.01f;
-  float momentum = 0.0f;
+  float momentum = 0.0f;      // SGD, RMSprop
+  bool nesterov = false;      // SGD
+  float beta1 = 0.9f;         // Adam, AdamW
+  float beta2 = 0.999f;       // Adam, AdamW
+  float rho = 0.99f;          // RMSprop's α
+  float epsilon = 1e-8f;      // Adam, AdamW, RMSprop, Adagrad
+  float weight_decay = 0.0f;  // AdamW's decoupled λ
 };
 
-// How many state slots the optimizer needs.
+// Slots: SGD [velocity if μ ≠ 0]; Adam/AdamW [m, v]; RMSprop [s, momentum buffer if μ ≠ 0];
+// Adagrad [s].
 int optimizer_slot_count(const OptimizerSpec& spec);
 
-// Applies one update. `step` counts from 1 (for bias-corrected optimizers).
+// Applies one update to params[begin, end). `step` counts from 1 (bias correction).
 void optimizer_update(const OptimizerSpec& spec, float* params, const float* grads,
-                      float* const* slots, std::size_t count, std::int64_t step);
+                      float* const* slots, std::size_t begin, std::size_t end, std::int64_t step);
 
 }  // namespace fastprop::core

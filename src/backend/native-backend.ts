@@ -36,7 +36,7 @@ export class NativeBackend implements Backend {
   constructor(spec: ModelSpec, options: NativeBackendOptions = {}) {
     const binding = loadNative();
     try {
-      this.#model = new binding.NativeModel({ layers: spec.layers.map((l) => ({ ...l })), loss: spec.loss }, options);
+      this.#model = new binding.NativeModel({ layers: spec.layers.map((l) => ({ ...l })), loss: spec.loss, huberDelta: spec.huberDelta }, options);
     } catch (cause) {
       rethrow(cause, new Error());
     }

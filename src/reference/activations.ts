@@ -7,6 +7,8 @@
  */
 import type { Activation } from '../spec.ts';
 
+// Conventions at the kinks: relu'(0) = 0, leakyRelu'(0) = slope, elu'(0) = 1.
+
 /** f(z) for one element (softmax is row-wise: see softmaxRow). */
 type Forward = (z: number, slope: number) => number;
 /** f'(z) expressed through z and a = f(z). */
@@ -16,12 +18,43 @@ export function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
 }
 
+/**
+ * The error function to near double precision (JS has no Math.erf): its Maclaurin series for
+ * |x| < 3, and the continued fraction of erfc (evaluated backwards) beyond, where the series
+ * would lose digits to cancellation.
+ */
+export function erf(x: number): number {
+  const ax = Math.abs(x);
+  if (ax < 3) {
+    let term = x;
+    let sum = x;
+    for (let n = 1; n < 100 && Math.abs(term) > 1e-17 * Math.abs(sum); n++) {
+      term *= (-x * x) / n;
+      sum += term / (2 * n + 1);
+    }
+    return (2 / Math.sqrt(Math.PI)) * sum;
+  }
+  // erfc(x) = e^(−x²)/√π · 1/(x + (1/2)/(x + 1/(x + (3/2)/(x + 2/(x + …)))))
+  let fraction = ax;
+  for (let k = 60; k >= 1; k--) fraction = ax + k / 2 / fraction;
+  const erfc = Math.exp(-ax * ax) / Math.sqrt(Math.PI) / fraction;
+  return Math.sign(x) * (1 - erfc);
+}
+
+const normalCdf = (z: number) => 0.5 * (1 + erf(z / Math.SQRT2));
+const normalPdf = (z: number) => Math.exp(-0.5 * z * z) / Math.sqrt(2 * Math.PI);
+const softplus = (z: number) => (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z)));
+
 const RULES: Record<Exclude<Activation, 'softmax'>, { forward: Forward; derivative: Derivative }> = {
   linear: { forward: (z) => z, derivative: () => 1 },
   sigmoid: { forward: sigmoid, derivative: (_z, a) => a * (1 - a) },
   tanh: { forward: Math.tanh, derivative: (_z, a) => 1 - a * a },
   relu: { forward: (z) => (z > 0 ? z : 0), derivative: (z) => (z > 0 ? 1 : 0) },
   leakyRelu: { forward: (z, s) => (z > 0 ? z : s * z), derivative: (z, _a, s) => (z > 0 ? 1 : s) },
+  elu: { forward: (z) => (z > 0 ? z : Math.expm1(z)), derivative: (z, a) => (z > 0 ? 1 : a + 1) },
+  gelu: { forward: (z) => z * normalCdf(z), derivative: (z) => normalCdf(z) + z * normalPdf(z) },
+  softplus: { forward: softplus, derivative: (z) => sigmoid(z) },
+  silu: { forward: (z) => z * sigmoid(z), derivative: (z) => sigmoid(z) * (1 + z * (1 - sigmoid(z))) },
 };
 
 function softmaxRow(z: ArrayLike<number>, a: Float64Array, offset: number, n: number): void {

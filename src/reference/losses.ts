@@ -8,6 +8,8 @@
  *   binaryCrossEntropy   L = mean of softplus(z) − t·z  (sigmoid fused)   ∂L/∂z = (σ(z) − t)/(rows·n)
  *   categoricalCE        L = mean over rows of Σ t·(lse(z) − z)  (softmax) ∂L/∂z = (a·Σt − t)/rows
  *   sparseCategoricalCE  as categorical with one-hot t from labels
+ *   huber                L = mean over rows and outputs of ½d² (|d| ≤ δ) or δ(|d| − ½δ), d = y − t
+ *                        ∂L/∂y = clamp(d, −δ, δ)/(rows·n)
  * @internal
  */
 import type { LayerSpec, Loss } from '../spec.ts';
@@ -38,7 +40,7 @@ function argmax(v: ArrayLike<number>, offset: number, n: number): number {
 }
 
 /** The batch-mean loss. */
-export function lossValue(loss: Loss, z: Float64Array, a: Float64Array, targets: ReferenceTargets, rows: number, n: number): number {
+export function lossValue(loss: Loss, z: Float64Array, a: Float64Array, targets: ReferenceTargets, rows: number, n: number, huberDelta = 1): number {
   const t = targets.values!;
   let sum = 0;
   switch (loss) {
@@ -50,6 +52,12 @@ export function lossValue(loss: Loss, z: Float64Array, a: Float64Array, targets:
       return sum / rows;
     case 'meanAbsoluteError':
       for (let i = 0; i < rows * n; i++) sum += Math.abs(a[i]! - t[i]!);
+      return sum / (rows * n);
+    case 'huber':
+      for (let i = 0; i < rows * n; i++) {
+        const e = Math.abs(a[i]! - t[i]!);
+        sum += e <= huberDelta ? 0.5 * e * e : huberDelta * (e - 0.5 * huberDelta);
+      }
       return sum / (rows * n);
     case 'binaryCrossEntropy':
       for (let i = 0; i < rows * n; i++) sum += softplus(z[i]!) - t[i]! * z[i]!;
@@ -76,6 +84,7 @@ export function lossAndDelta(
   a: Float64Array,
   targets: ReferenceTargets,
   rows: number,
+  huberDelta = 1,
 ): { loss: number; delta: Float64Array } {
   const n = out.units;
   const count = rows * n;
@@ -90,6 +99,9 @@ export function lossAndDelta(
       break;
     case 'meanAbsoluteError':
       for (let i = 0; i < count; i++) delta[i] = Math.sign(a[i]! - t[i]!) / count;
+      break;
+    case 'huber':
+      for (let i = 0; i < count; i++) delta[i] = Math.min(huberDelta, Math.max(-huberDelta, a[i]! - t[i]!)) / count;
       break;
     case 'binaryCrossEntropy':
       for (let i = 0; i < count; i++) delta[i] = (a[i]! - t[i]!) / count;
@@ -110,7 +122,7 @@ export function lossAndDelta(
   }
   // Regression losses: delta holds ∂L/∂a; the activation's derivative turns it into ∂L/∂z.
   activationBackward(out.activation, out.leakySlope, z, a, delta, rows, n);
-  return { loss: lossValue(loss, z, a, targets, rows, n), delta };
+  return { loss: lossValue(loss, z, a, targets, rows, n, huberDelta), delta };
 }
 
 /** Right predictions in a batch (argmax for categorical, a ≥ 0.5 per output for binary). */

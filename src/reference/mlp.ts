@@ -55,7 +55,7 @@ export function backward(
 ): { loss: number; grads: Float64Array } {
   const grads = new Float64Array(parameterCount(spec));
   const last = spec.layers.length - 1;
-  const output = lossAndDelta(spec.loss, spec.layers[last]!, acts.z[last]!, acts.a[last]!, targets, rows);
+  const output = lossAndDelta(spec.loss, spec.layers[last]!, acts.z[last]!, acts.a[last]!, targets, rows, spec.huberDelta);
   let delta = output.delta;
   for (let l = last; l >= 0; l--) {
     const layer = spec.layers[l]!;
@@ -96,7 +96,7 @@ export function gradients(
 export function loss(spec: ModelSpec, params: ArrayLike<number>, x: ArrayLike<number>, targets: ReferenceTargets, rows: number): number {
   const acts = forward(spec, params, x, rows);
   const last = spec.layers.length - 1;
-  return lossValue(spec.loss, acts.z[last]!, acts.a[last]!, targets, rows, outputSize(spec));
+  return lossValue(spec.loss, acts.z[last]!, acts.a[last]!, targets, rows, outputSize(spec), spec.huberDelta);
 }
 
 /** Loss summed over rows and right predictions, as in `Mlp::evaluate`. */
@@ -111,7 +111,7 @@ export function evaluate(
   const last = spec.layers.length - 1;
   const n = outputSize(spec);
   return {
-    lossSum: lossValue(spec.loss, acts.z[last]!, acts.a[last]!, targets, rows, n) * rows,
+    lossSum: lossValue(spec.loss, acts.z[last]!, acts.a[last]!, targets, rows, n, spec.huberDelta) * rows,
     correct: countCorrect(spec.loss, acts.a[last]!, targets, rows, n),
   };
 }

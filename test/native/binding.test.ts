@@ -18,7 +18,7 @@ const PARAMS = (4 + 1) * 3 + (3 + 1) * 2;
 function job(overrides: Record<string, unknown> = {}) {
   return {
     params: new Float32Array(PARAMS), grads: new Float32Array(PARAMS), slots: [],
-    optimizer: { kind: 'sgd', learningRate: 0.1, momentum: 0 }, firstStep: 1,
+    optimizer: { kind: 'sgd', learningRate: 0.1, momentum: 0, nesterov: false, beta1: 0, beta2: 0, rho: 0, epsilon: 0, weightDecay: 0 }, firstStep: 1,
     x: new Float32Array(8), targets: new Int32Array([0, 1]), datasetRows: 2,
     order: new Uint32Array([0, 1]), epochRows: 2, epochs: 1, batchSize: 2, ...overrides,
   };
@@ -87,7 +87,7 @@ describe('the native addon', () => {
   });
   it('rejects missing optimizer slots', () => {
     const model = new binding.NativeModel(spec as never, {});
-    expect(() => model.train(job({ optimizer: { kind: 'sgd', learningRate: 0.1, momentum: 0.9 } }) as never)).toThrow('expected 1 optimizer slots, got 0');
+    expect(() => model.train(job({ optimizer: { kind: 'sgd', learningRate: 0.1, momentum: 0.9, nesterov: false, beta1: 0, beta2: 0, rho: 0, epsilon: 0, weightDecay: 0 } }) as never)).toThrow('expected 1 optimizer slots, got 0');
   });
   it('is busy while training, and usable afterwards', async () => {
     const model = new binding.NativeModel(spec as never, {});

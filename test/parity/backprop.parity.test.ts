@@ -18,6 +18,7 @@ describe.each(availableKernels())('native (%s kernel) vs reference', (kernel) =>
         inputSize: sizes[0]!,
         layers: layersFor(sizes, c).map((l) => ({ ...l, leakySlope: 0.1 })),
         loss: c.loss,
+        huberDelta: 0.5,
         backend: 'native',
         kernel,
         seed: 7,

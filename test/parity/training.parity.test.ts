@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 // A whole training run on both backends from the same seed ends with the same weights.
 import { describe, expect, it } from 'vitest';
+import { Adagrad } from '../../src/optimizers/adagrad.ts';
+import { Adam, AdamW } from '../../src/optimizers/adam.ts';
+import type { Optimizer } from '../../src/optimizers/optimizer.ts';
+import { RMSprop } from '../../src/optimizers/rmsprop.ts';
 import { SGD } from '../../src/optimizers/sgd.ts';
 import { Sequential, type ModelOptions } from '../../src/model.ts';
 import { Random } from '../../src/random.ts';
@@ -11,7 +15,48 @@ import { relativeError } from '../helpers/tolerance.ts';
 // 50 steps compound float32 rounding in the native run; the reference runs in float64.
 const TRAINING_TOLERANCE = 1e-4;
 
+const OPTIMIZERS: [string, () => Optimizer][] = [
+  ['SGD momentum', () => new SGD({ learningRate: 0.05, momentum: 0.9 })],
+  ['SGD Nesterov', () => new SGD({ learningRate: 0.05, momentum: 0.9, nesterov: true })],
+  ['Adam', () => new Adam({ learningRate: 0.003 })],
+  ['AdamW', () => new AdamW({ learningRate: 0.003, weightDecay: 0.05 })],
+  ['RMSprop', () => new RMSprop({ learningRate: 0.003, momentum: 0.5 })],
+  ['Adagrad', () => new Adagrad({ learningRate: 0.03 })],
+];
+
 describe.each(availableKernels())('training parity, %s kernel', (kernel) => {
+  it.each(OPTIMIZERS)('50 steps of %s end on the same weights', async (_name, optimizer) => {
+    const random = new Random(4);
+    const x = randomMatrix(random, 100, 12);
+    const y = randomTargets(random, 'categoricalCrossEntropy', 100, 4);
+    const make = (backend: 'native' | 'reference') =>
+      new Sequential({
+        inputSize: 12,
+        layers: [{ units: 16, activation: 'gelu' }, { units: 4, activation: 'softmax' }],
+        loss: 'categoricalCrossEntropy',
+        optimizer: optimizer(),
+        seed: 2,
+        backend,
+        ...(backend === 'native' ? { kernel } : {}),
+      });
+    const [native, reference] = [make('native'), make('reference')];
+    const fit = { epochs: 5, batchSize: 10, seed: 1 };
+    await native.fit(shaped(x, 100, 12), shaped(y as Float32Array, 100, 4), fit);
+    await reference.fit(shaped(x, 100, 12), shaped(y as Float32Array, 100, 4), fit);
+    const initial = make('reference').getWeights();
+    native.getWeights().forEach((layer, l) => {
+      const ref = reference.getWeights()[l]!;
+      expect(relativeError(ref.kernel, initial[l]!.kernel)).toBeGreaterThan(1e-3);
+      expect(relativeError(layer.kernel, ref.kernel)).toBeLessThan(TRAINING_TOLERANCE);
+      expect(relativeError(layer.bias, ref.bias)).toBeLessThan(TRAINING_TOLERANCE);
+    });
+    const [a, b] = [native.getOptimizerState(), reference.getOptimizerState()];
+    expect(a.step).toBe(50);
+    expect(b.step).toBe(50);
+    a.slots.forEach((slot, i) => expect(relativeError(slot, b.slots[i]!)).toBeLessThan(TRAINING_TOLERANCE));
+    native.dispose();
+  });
+
   it.each([
     { loss: 'sparseCategoricalCrossEntropy', output: 'softmax', hidden: 'relu' },
     { loss: 'meanSquaredError', output: 'linear', hidden: 'tanh' },
