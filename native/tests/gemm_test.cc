@@ -6,6 +6,7 @@
 //                             bitwise equality across thread counts
 //   gemm_test bench [isa...]  GFLOP/s per ISA and shape, 1 and 2 threads, median of samples
 //   gemm_test peak            FMA peak probe (independent FMA chains, no memory traffic)
+//   gemm_test kernel          each micro-kernel alone on L1/L2-resident panels
 //
 // Tolerance: |c − ref| ≤ 4·eps·(√k + 2)·Σ|terms| per element, where Σ|terms| is the sum of the
 // absolute values of everything added into that element (the usual a-priori bound, scaled by
@@ -32,6 +33,7 @@
 
 #include "core/dispatch.h"
 #include "core/gemm.h"
+#include "core/kernels/kernels.h"
 #include "core/thread_pool.h"
 
 // Counts heap allocations, to check that sgemm allocates nothing once its buffers are warm.
@@ -484,6 +486,46 @@ Rate bench_shape(Gemm& g, const Shape& s, double budget) {
   return {samples[samples.size() / 2], samples.back()};
 }
 
+// The micro-kernels alone, on one tile whose packed panels stay in L1/L2: the ceiling the
+// blocking can reach.
+int run_kernel_bench() {
+  std::vector<const fastprop::core::kernels::KernelTable*> tables = {
+      &fastprop::core::kernels::table_scalar()};
+#if defined(FASTPROP_X86_KERNELS)
+  if (fastprop::core::isa_supported(Isa::kAvx2)) tables.push_back(&fastprop::core::kernels::table_avx2());
+  if (fastprop::core::isa_supported(Isa::kAvx512))
+    tables.push_back(&fastprop::core::kernels::table_avx512());
+#endif
+  for (const auto* kt : tables) {
+    const double peak = peak_gflops(kt->isa);
+    for (int t = 0; t < kt->tile_count; ++t) {
+      const auto& tile = kt->tiles[t];
+      for (std::size_t kc : {std::size_t(256), std::size_t(512)}) {
+        std::vector<float> a(tile.mr * kc + 64, 0.5f), b(tile.nr * kc + 64, 0.25f);
+        std::vector<float> c(tile.mr * tile.nr, 0.0f);
+        // 64-byte aligned panels, as the driver's buffers are.
+        float* pa = a.data() + (16 - (reinterpret_cast<std::uintptr_t>(a.data()) / 4) % 16) % 16;
+        float* pb = b.data() + (16 - (reinterpret_cast<std::uintptr_t>(b.data()) / 4) % 16) % 16;
+        const int reps = 20000;
+        double best = 0;
+        for (int s = 0; s < 7; ++s) {
+          const auto t0 = std::chrono::steady_clock::now();
+          for (int r = 0; r < reps; ++r)
+            tile.kernel(kc, pa, pb, c.data(), tile.nr, tile.mr, tile.nr, 1.0f, 1.0f, nullptr);
+          const double el =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          best = std::max(best, 2.0 * tile.mr * tile.nr * kc * reps / el / 1e9);
+        }
+        std::printf("kernel %-7s %2zux%-2zu kc=%-4zu %7.1f GFLOP/s", fastprop::core::isa_name(kt->isa),
+                    tile.mr, tile.nr, kc, best);
+        if (peak > 0) std::printf("  %5.1f%% of peak", 100 * best / peak);
+        std::printf("\n");
+      }
+    }
+  }
+  return 0;
+}
+
 int run_bench(int argc, char** argv) {
   std::vector<Isa> isas;
   double budget = 0.6;
@@ -522,6 +564,7 @@ int main(int argc, char** argv) {
   if (mode == "test") return run_tests();
   if (mode == "bench") return run_bench(argc, argv);
   if (mode == "peak") return run_peak();
-  std::fprintf(stderr, "usage: %s test | bench [isa...] [--seconds=S] | peak\n", argv[0]);
+  if (mode == "kernel") return run_kernel_bench();
+  std::fprintf(stderr, "usage: %s test | bench [isa...] [--seconds=S] | peak | kernel\n", argv[0]);
   return 2;
 }

@@ -4,7 +4,7 @@
 # per-file flags as CMakeLists.txt / binding.gyp, then runs the correctness tests and the
 # benchmark table.
 #
-# Usage: native/tests/run.sh [test|bench|peak|all] [bench args...]   (default: all)
+# Usage: native/tests/run.sh [test|bench|peak|kernel|all] [bench args...]   (default: all)
 #   CXX=clang++ native/tests/run.sh test
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -38,13 +38,14 @@ if [ "$x86" = 1 ]; then
   compile native/core/kernels/gemm_avx2.cc "${defs[@]}" -mavx2 -mfma
   compile native/core/kernels/gemm_avx512.cc "${defs[@]}" -mavx512f -mavx2 -mfma
 fi
-compile native/tests/gemm_test.cc
+compile native/tests/gemm_test.cc "${defs[@]}"
 "$cxx" "${objs[@]}" -o "$out/gemm_test" -lpthread
 
 case $mode in
   test) "$out/gemm_test" test ;;
   bench) "$out/gemm_test" bench "$@" ;;
   peak) "$out/gemm_test" peak ;;
+  kernel) "$out/gemm_test" kernel ;;
   all) "$out/gemm_test" test && "$out/gemm_test" bench "$@" ;;
   *) echo "unknown mode $mode" >&2; exit 2 ;;
 esac
