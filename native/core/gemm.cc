@@ -147,6 +147,32 @@ const Tile& pick_tile(const KernelTable& kt, std::size_t m) {
   return (main_rows - m) * 20 > main_rows && alt_rows < main_rows ? alt : main;
 }
 
+// A rectangle of C computed by one thread: rows [i0, i1), columns [j0, j1), with corners on
+// the MR×NR tile grid.
+struct Region {
+  std::size_t i0, i1, j0, j1;
+};
+
+// How the threads share C: `parts` rectangles, all rows × a range of columns (split n) or a
+// range of rows × all columns (split m). Balanced to whole MR/NR panels.
+struct Split {
+  bool by_rows;
+  std::size_t parts;
+};
+
+// Picks the direction whose largest share is smallest (the threads finish together); on a tie,
+// split n, whose redundant work (each thread packs all of A) is the cheaper one when m ≤ n.
+Split choose_split(std::size_t m, std::size_t n, std::size_t mr, std::size_t nr, int threads) {
+  const std::size_t t = static_cast<std::size_t>(threads);
+  const std::size_t mp = div_up(m, mr), np = div_up(n, nr);
+  // Largest share, in tiles of the other dimension's full extent, scaled to compare the two.
+  const double row_share = double(div_up(mp, t) * mr) / double(m);
+  const double col_share = double(div_up(np, t) * nr) / double(n);
+  if (mp >= t && (np < t || row_share < col_share || (row_share == col_share && m > n)))
+    return {true, std::min(t, mp)};
+  return {false, std::min(t, np)};
+}
+
 }  // namespace
 
 struct Gemm::Impl {
@@ -154,8 +180,7 @@ struct Gemm::Impl {
   ThreadPool* pool;
   const KernelTable* kt;
   std::vector<Buffer> a_buf;  // per thread: packed A block
-  std::vector<Buffer> b_buf;  // per thread: one packed B micro-panel (small-m schedule)
-  Buffer b_shared;            // packed B block (large-m schedule)
+  std::vector<Buffer> b_buf;  // per thread: packed B block, or one micro-panel (small m)
 
   int threads_for(const Problem& p) const {
     const int avail = pool ? pool->size() : 1;
@@ -164,9 +189,6 @@ struct Gemm::Impl {
     const double want = flops / kMinFlopsPerThread;
     return want < 1.0 ? 1 : static_cast<int>(std::min<double>(avail, want));
   }
-
-  // Thread indices a run() may hand out: the whole pool once it is used at all.
-  int buffers_for(int threads) const { return threads > 1 ? pool->size() : 1; }
 
   // Runs fn(task, thread) for every task, on the pool when threads > 1. The std::function
   // wraps a reference to fn, never a copy: a copied closure this large would be heap-allocated
@@ -180,89 +202,66 @@ struct Gemm::Impl {
     }
   }
 
-  void small_m(const Problem& p, int threads, const Tile& tile, std::size_t kc_max);
-  void large_m(const Problem& p, int threads, const Tile& tile);
+  void small_m(const Problem& p, const Region& r, const Tile& tile, const KBlocks& kb,
+               int thread);
+  void large_m(const Problem& p, const Region& r, const Tile& tile, const KBlocks& kb,
+               int thread);
 };
 
-// m ≤ mc: threads split the NR panels of n; see the file comment.
-void Gemm::Impl::small_m(const Problem& p, int threads, const Tile& kt, std::size_t kc_max) {
-  const std::size_t mr = kt.mr, nr = kt.nr;
-  const KBlocks kb = k_blocks(p.k, kc_max);
-  const std::size_t panels = div_up(p.n, nr);
-  const std::size_t tasks = std::min<std::size_t>(static_cast<std::size_t>(threads), panels);
-  const std::size_t mp = round_up(p.m, mr);
-  for (int t = 0; t < buffers_for(threads); ++t) {
-    a_buf[t].reserve(mp * kb.depth);
-    b_buf[t].reserve(nr * kb.depth);
-  }
-  run(tasks, threads, [&](std::size_t task, int thread) {
-    // Balanced contiguous range of panels for this task.
-    const std::size_t s0 = panels * task / tasks, s1 = panels * (task + 1) / tasks;
-    float* pa = a_buf[thread].data();
-    float* pb = b_buf[thread].data();
-    for (std::size_t q = 0; q < kb.count; ++q) {
-      const std::size_t p0 = kb.begin(q), kc = kb.size(q, p.k);
-      const float beta = q == 0 ? p.beta : 1.0f;
-      const float* bias = q + 1 == kb.count ? p.bias : nullptr;
-      kt.pack_a(p.ta, p.a_block(0, p0), p.lda, p.m, kc, pa);
-      for (std::size_t s = s0; s < s1; ++s) {
-        const std::size_t j0 = s * nr, n_valid = std::min(nr, p.n - j0);
-        kt.pack_b(p.tb, p.b_block(p0, j0), p.ldb, kc, n_valid, pb);
-        for (std::size_t i0 = 0; i0 < p.m; i0 += mr) {
-          kt.kernel(kc, pa + i0 * kc, pb, p.c + i0 * p.ldc + j0, p.ldc, std::min(mr, p.m - i0),
-                    n_valid, p.alpha, beta, bias ? bias + j0 : nullptr);
-        }
+// At most mc rows: one IC block. A is packed once per k block; each B micro-panel is packed
+// right before its use into a kc×NR buffer that stays in L1/L2, so B is read from memory once
+// and never written out as a big packed block (that traffic dominates when m is small).
+void Gemm::Impl::small_m(const Problem& p, const Region& r, const Tile& kt, const KBlocks& kb,
+                         int thread) {
+  const std::size_t mr = kt.mr, nr = kt.nr, m = r.i1 - r.i0;
+  float* pa = a_buf[thread].data();
+  float* pb = b_buf[thread].data();
+  for (std::size_t q = 0; q < kb.count; ++q) {
+    const std::size_t p0 = kb.begin(q), kc = kb.size(q, p.k);
+    const float beta = q == 0 ? p.beta : 1.0f;
+    const float* bias = q + 1 == kb.count ? p.bias : nullptr;
+    kt.pack_a(p.ta, p.a_block(r.i0, p0), p.lda, m, kc, pa);
+    for (std::size_t j0 = r.j0; j0 < r.j1; j0 += nr) {
+      const std::size_t n_valid = std::min(nr, r.j1 - j0);
+      kt.pack_b(p.tb, p.b_block(p0, j0), p.ldb, kc, n_valid, pb);
+      for (std::size_t i = 0; i < m; i += mr) {
+        kt.kernel(kc, pa + i * kc, pb, p.c + (r.i0 + i) * p.ldc + j0, p.ldc, std::min(mr, m - i),
+                  n_valid, p.alpha, beta, bias ? bias + j0 : nullptr);
       }
     }
-  });
+  }
 }
 
-// m > mc: shared packed B per (JC, PC) block, threads split the IC blocks.
-void Gemm::Impl::large_m(const Problem& p, int threads, const Tile& kt) {
+// The five BLIS loops over one region: packed B block (kc×nc) per (JC, PC), packed A block
+// (mc×kc) per IC, then the micro-tiles.
+void Gemm::Impl::large_m(const Problem& p, const Region& r, const Tile& kt, const KBlocks& kb,
+                         int thread) {
   const std::size_t mr = kt.mr, nr = kt.nr;
-  const KBlocks kb = k_blocks(p.k, this->kt->kc);
-  // IC blocks: whole MR panels, at most mc rows, and a multiple of the thread count so the
-  // threads finish together. (Only the m split depends on threads; values do not.)
-  const std::size_t m_panels = div_up(p.m, mr);
-  std::size_t ic_blocks = div_up(m_panels * mr, this->kt->mc);
-  ic_blocks = round_up(ic_blocks, static_cast<std::size_t>(threads));
-  ic_blocks = std::min(ic_blocks, m_panels);
-  const std::size_t nc = std::min(round_up(p.n, nr), this->kt->nc);
-  const std::size_t max_block_rows = div_up(m_panels, ic_blocks) * mr;
-  for (int t = 0; t < buffers_for(threads); ++t) a_buf[t].reserve(max_block_rows * kb.depth);
-  float* pb = b_shared.reserve(nc * kb.depth);
-
-  for (std::size_t j0 = 0; j0 < p.n; j0 += nc) {
-    const std::size_t ncur = std::min(nc, p.n - j0);
-    const std::size_t b_panels = div_up(ncur, nr);
+  const std::size_t mc = round_up(this->kt->mc, mr);
+  const std::size_t nc = round_up(this->kt->nc, nr);
+  float* pa = a_buf[thread].data();
+  float* pb = b_buf[thread].data();
+  for (std::size_t jc = r.j0; jc < r.j1; jc += nc) {
+    const std::size_t ncur = std::min(nc, r.j1 - jc);
     for (std::size_t q = 0; q < kb.count; ++q) {
       const std::size_t p0 = kb.begin(q), kc = kb.size(q, p.k);
       const float beta = q == 0 ? p.beta : 1.0f;
       const float* bias = q + 1 == kb.count ? p.bias : nullptr;
-      // Pack B: each task a contiguous run of NR panels.
-      const std::size_t pack_tasks = std::min<std::size_t>(static_cast<std::size_t>(threads), b_panels);
-      run(pack_tasks, threads, [&](std::size_t task, int) {
-        const std::size_t s0 = b_panels * task / pack_tasks, s1 = b_panels * (task + 1) / pack_tasks;
-        const std::size_t c0 = s0 * nr, c1 = std::min(s1 * nr, ncur);
-        kt.pack_b(p.tb, p.b_block(p0, j0 + c0), p.ldb, kc, c1 - c0, pb + c0 * kc);
-      });
-      run(ic_blocks, threads, [&](std::size_t task, int thread) {
-        const std::size_t r0 = m_panels * task / ic_blocks * mr;
-        const std::size_t r1 = std::min(m_panels * (task + 1) / ic_blocks * mr, p.m);
-        if (r0 >= r1) return;
-        float* pa = a_buf[thread].data();
-        kt.pack_a(p.ta, p.a_block(r0, p0), p.lda, r1 - r0, kc, pa);
+      kt.pack_b(p.tb, p.b_block(p0, jc), p.ldb, kc, ncur, pb);
+      for (std::size_t ic = r.i0; ic < r.i1; ic += mc) {
+        const std::size_t mcur = std::min(mc, r.i1 - ic);
+        kt.pack_a(p.ta, p.a_block(ic, p0), p.lda, mcur, kc, pa);
         for (std::size_t jr = 0; jr < ncur; jr += nr) {
           const std::size_t n_valid = std::min(nr, ncur - jr);
           const float* pbj = pb + jr * kc;
-          float* cj = p.c + j0 + jr;
-          const float* bj = bias ? bias + j0 + jr : nullptr;
-          for (std::size_t i0 = r0; i0 < r1; i0 += mr) {
-            kt.kernel(kc, pa + (i0 - r0) * kc, pbj, cj + i0 * p.ldc, p.ldc,
-                      std::min(mr, r1 - i0), n_valid, p.alpha, beta, bj);
+          float* cj = p.c + ic * p.ldc + jc + jr;
+          const float* bj = bias ? bias + jc + jr : nullptr;
+          for (std::size_t i = 0; i < mcur; i += mr) {
+            kt.kernel(kc, pa + i * kc, pbj, cj + i * p.ldc, p.ldc, std::min(mr, mcur - i),
+                      n_valid, p.alpha, beta, bj);
           }
         }
-      });
+      }
     }
   }
 }
@@ -295,14 +294,51 @@ void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
   }
   const Problem p{ta == Trans::kYes, tb == Trans::kYes, m, n, k, alpha, beta, a, lda, b, ldb,
                   c, ldc, bias};
-  const int threads = impl_->threads_for(p);
-  const KernelTable& kt = *impl_->kt;
+  Impl& im = *impl_;
+  const KernelTable& kt = *im.kt;
+  // Everything that decides the rounding (the tile does not: each element's k-sum is the same
+  // FMA sequence in any tile) depends on the problem, never on the thread count.
   const Tile& tile = pick_tile(kt, m);
-  if (m <= kt.mc) {
-    impl_->small_m(p, threads, tile, m <= kt.m_long ? kt.kc_long : kt.kc);
-  } else {
-    impl_->large_m(p, threads, tile);
+  const KBlocks kb = k_blocks(k, m <= kt.m_long ? kt.kc_long : kt.kc);
+  const int threads = im.threads_for(p);
+  const Split split = threads > 1 ? choose_split(m, n, tile.mr, tile.nr, threads)
+                                  : Split{false, 1};
+  // Each thread runs the serial algorithm on its own rectangle of C with its own buffers: one
+  // parallel_for per call, no barrier, and the packing of the split operand is split with it.
+  const std::size_t mp = div_up(m, tile.mr), np = div_up(n, tile.nr);
+  auto region = [&](std::size_t part) {
+    if (split.by_rows) {
+      return Region{mp * part / split.parts * tile.mr,
+                    std::min(m, mp * (part + 1) / split.parts * tile.mr), 0, n};
+    }
+    return Region{0, m, np * part / split.parts * tile.nr,
+                  std::min(n, np * (part + 1) / split.parts * tile.nr)};
+  };
+  // Size every buffer a thread may use before going parallel (grow-only: no allocation once
+  // the largest shape has been seen).
+  std::size_t max_rows = 0, max_cols = 0;
+  for (std::size_t part = 0; part < split.parts; ++part) {
+    const Region r = region(part);
+    max_rows = std::max(max_rows, r.i1 - r.i0);
+    max_cols = std::max(max_cols, r.j1 - r.j0);
   }
+  const bool small = max_rows <= kt.mc;
+  const std::size_t a_floats = round_up(std::min(max_rows, round_up(kt.mc, tile.mr)), tile.mr) * kb.depth;
+  const std::size_t b_floats = (small ? tile.nr : std::min(round_up(max_cols, tile.nr), round_up(kt.nc, tile.nr))) * kb.depth;
+  const std::size_t buffers = split.parts > 1 ? static_cast<std::size_t>(im.pool->size()) : 1;
+  for (std::size_t t = 0; t < buffers; ++t) {
+    im.a_buf[t].reserve(a_floats);
+    im.b_buf[t].reserve(b_floats);
+  }
+  im.run(split.parts, threads, [&](std::size_t part, int thread) {
+    const Region r = region(part);
+    if (r.i0 >= r.i1 || r.j0 >= r.j1) return;
+    if (small) {
+      im.small_m(p, r, tile, kb, thread);
+    } else {
+      im.large_m(p, r, tile, kb, thread);
+    }
+  });
 }
 
 }  // namespace fastprop::core

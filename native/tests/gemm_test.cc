@@ -529,10 +529,12 @@ int run_kernel_bench() {
 int run_bench(int argc, char** argv) {
   std::vector<Isa> isas;
   double budget = 0.6;
+  std::string only;  // substring of the shape names to run
   for (int i = 2; i < argc; ++i) {
     Isa isa;
     if (fastprop::core::parse_isa(argv[i], &isa)) isas.push_back(isa);
     if (std::strncmp(argv[i], "--seconds=", 10) == 0) budget = std::atof(argv[i] + 10);
+    if (std::strncmp(argv[i], "--shape=", 8) == 0) only = argv[i] + 8;
   }
   if (isas.empty()) isas.assign(std::begin(kAllIsas), std::end(kAllIsas));
   ThreadPool pool2(2);
@@ -545,6 +547,7 @@ int run_bench(int argc, char** argv) {
                 "% peak", "2 threads (best)", "% 2xpeak");
     Gemm g1(isa, nullptr), g2(isa, &pool2);
     for (const Shape& s : kShapes) {
+      if (!only.empty() && std::string(s.name).find(only) == std::string::npos) continue;
       if (isa == Isa::kScalar && s.m * s.n * s.k > (1u << 28)) continue;  // too slow to matter
       const Rate r1 = bench_shape(g1, s, budget);
       const Rate r2 = bench_shape(g2, s, budget);
@@ -565,6 +568,6 @@ int main(int argc, char** argv) {
   if (mode == "bench") return run_bench(argc, argv);
   if (mode == "peak") return run_peak();
   if (mode == "kernel") return run_kernel_bench();
-  std::fprintf(stderr, "usage: %s test | bench [isa...] [--seconds=S] | peak | kernel\n", argv[0]);
+  std::fprintf(stderr, "usage: %s test | bench [isa...] [--seconds=S] [--shape=SUBSTR] | peak | kernel\n", argv[0]);
   return 2;
 }
