@@ -2,26 +2,32 @@
 // The blocked sgemm driver around the per-ISA micro-kernels (BLIS's five loops, see flame/blis
 // docs/KernelsHowTo.md and docs/Multithreading.md):
 //
-//   JC  over n in nc-wide blocks            (packed B block kc×nc lives in L3)
-//    PC over k in kc-deep blocks            (never threaded: every block updates the same C)
-//     IC over m in mc-tall blocks           (packed A block mc×kc lives in L2; threaded)
-//      JR over the block's NR-wide panels   (threaded in the small-m path)
+//   JC  over n in nc-wide blocks            (packed B block kc×nc: L3)
+//    PC over k in kc-deep blocks            (never threaded: every k block updates the same C,
+//                                            and splitting k would change the summation order)
+//     IC over m in mc-tall blocks           (packed A block mc×kc: L2)
+//      JR over the block's NR-wide panels   (B micro-panel kc×NR: L1/L2)
 //       IR over the block's MR-tall panels  → micro-kernel on one MR×NR tile of C
 //
 // Edges are handled by zero-padding while packing, so every kernel call runs a full tile and
-// only writes back its valid part. Transposes are absorbed by the packing routines.
+// only writes back its valid part. Transposes are absorbed by the packing routines (never
+// materialised). `bias` is added in the write-back of the last k block only.
 //
-// Two schedules, chosen by m alone:
-//  * m ≤ mc (one IC block: the batch-64 shapes of an MLP): threads split n. Each thread packs
-//    the whole A block for itself (small) and packs each B micro-panel right before using it,
-//    into a per-thread kc×NR buffer that stays in L1/L2. B is read from memory exactly once
-//    and never written back out as a big packed block, which is what dominates when m is small.
-//  * m > mc: B is packed once per (JC, PC) block into a shared buffer (its NR panels split
-//    between threads), then the threads split the IC blocks, each packing its own A block.
+// Threads: C is cut into one rectangle per thread, along m or along n (whichever balances
+// better, in whole MR/NR panels), and each thread runs the serial loops above on its rectangle
+// with its own packing buffers. That is one parallel_for per call and no barrier; the packing
+// of the split operand is split with it, and the other operand is packed by every thread
+// (cheap next to the product once the minimum-work threshold lets threads in at all).
 //
-// Determinism: kc (and so the split of k into blocks) depends on k alone, every element's
-// k-sum runs in order inside one kernel call per block, and the partial sums are combined in
-// block order in the write-back. Which thread computes a tile never changes its value.
+// Small m (≤ mc, one IC block: the batch-64 shapes of an MLP): A is packed once per k block
+// and each B micro-panel is packed right before its use into a kc×NR buffer that stays in
+// L1/L2. B, the big operand here, is read from memory once and never written back out as a
+// large packed block.
+//
+// Determinism: the k blocking depends on the problem alone (never the thread count), every
+// element's k-sum runs in order inside one kernel call per k block, and the blocks are
+// combined in order in the write-back. Which thread, or which tile shape, computes an element
+// never changes its bits.
 #include "gemm.h"
 
 #include <algorithm>
@@ -323,8 +329,10 @@ void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
     max_cols = std::max(max_cols, r.j1 - r.j0);
   }
   const bool small = max_rows <= kt.mc;
-  const std::size_t a_floats = round_up(std::min(max_rows, round_up(kt.mc, tile.mr)), tile.mr) * kb.depth;
-  const std::size_t b_floats = (small ? tile.nr : std::min(round_up(max_cols, tile.nr), round_up(kt.nc, tile.nr))) * kb.depth;
+  const std::size_t a_rows = round_up(std::min(max_rows, round_up(kt.mc, tile.mr)), tile.mr);
+  const std::size_t b_cols =
+      small ? tile.nr : std::min(round_up(max_cols, tile.nr), round_up(kt.nc, tile.nr));
+  const std::size_t a_floats = a_rows * kb.depth, b_floats = b_cols * kb.depth;
   const std::size_t buffers = split.parts > 1 ? static_cast<std::size_t>(im.pool->size()) : 1;
   for (std::size_t t = 0; t < buffers; ++t) {
     im.a_buf[t].reserve(a_floats);
