@@ -153,6 +153,29 @@ const Tile& pick_tile(const KernelTable& kt, std::size_t m) {
   return (main_rows - m) * 20 > main_rows && alt_rows < main_rows ? alt : main;
 }
 
+// The cache lines of the source of one B micro-panel (depth rows p0…p0+kc, columns j0…j0+nr
+// of op(B)), for software prefetch into L2. Not transposed: one or two lines per row (NR
+// floats); transposed: nr contiguous runs of kc floats.
+struct BPanelLines {
+  const Problem& p;
+  std::size_t p0, kc, j0, nr;
+  std::size_t per_run = p.tb ? div_up(kc, 16) : 1;
+  std::size_t count = nr == 0 ? 0 : (p.tb ? nr * per_run : kc);
+
+  void prefetch(std::size_t u0, std::size_t u1) const {
+    for (std::size_t u = u0; u < u1; ++u) {
+      if (p.tb) {
+        const float* line = p.b + (j0 + u / per_run) * p.ldb + p0 + (u % per_run) * 16;
+        __builtin_prefetch(line, 0, 2);
+      } else {
+        const float* row = p.b + (p0 + u) * p.ldb + j0;
+        __builtin_prefetch(row, 0, 2);
+        __builtin_prefetch(row + nr - 1, 0, 2);
+      }
+    }
+  }
+};
+
 // A rectangle of C computed by one thread: rows [i0, i1), columns [j0, j1), with corners on
 // the MR×NR tile grid.
 struct Region {
@@ -227,10 +250,16 @@ void Gemm::Impl::small_m(const Problem& p, const Region& r, const Tile& kt, cons
     const float beta = q == 0 ? p.beta : 1.0f;
     const float* bias = q + 1 == kb.count ? p.bias : nullptr;
     kt.pack_a(p.ta, p.a_block(r.i0, p0), p.lda, m, kc, pa);
+    const std::size_t tiles = div_up(m, mr);
     for (std::size_t j0 = r.j0; j0 < r.j1; j0 += nr) {
       const std::size_t n_valid = std::min(nr, r.j1 - j0);
       kt.pack_b(p.tb, p.b_block(p0, j0), p.ldb, kc, n_valid, pb);
-      for (std::size_t i = 0; i < m; i += mr) {
+      // While the kernels run on this panel, pull the next panel's source lines towards L2,
+      // a slice before each kernel call, so its packing does not wait on memory.
+      const std::size_t jn = j0 + nr;
+      const BPanelLines next{p, p0, kc, jn, jn < r.j1 ? std::min(nr, r.j1 - jn) : 0};
+      for (std::size_t t = 0, i = 0; i < m; ++t, i += mr) {
+        next.prefetch(next.count * t / tiles, next.count * (t + 1) / tiles);
         kt.kernel(kc, pa + i * kc, pb, p.c + (r.i0 + i) * p.ldc + j0, p.ldc, std::min(mr, m - i),
                   n_valid, p.alpha, beta, bias ? bias + j0 : nullptr);
       }
