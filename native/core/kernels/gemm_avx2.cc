@@ -19,6 +19,13 @@
 namespace fastprop::core::kernels {
 namespace {
 
+// Blocking, overridable only for tuning experiments (-DFASTPROP_AVX2_KC=…).
+#ifndef FASTPROP_AVX2_KC
+#define FASTPROP_AVX2_KC 256
+#define FASTPROP_AVX2_MC 144
+#define FASTPROP_AVX2_KC_LONG 768
+#endif
+
 constexpr std::size_t kMr = 6;
 constexpr std::size_t kNv = 2;  // ymm vectors per row of the tile
 constexpr std::size_t kNr = 8 * kNv;
@@ -105,7 +112,7 @@ const KernelTable& table_avx2() {
   // kc·NR·4 = 16 KiB B micro-panel in L1; mc·kc·4 = 144 KiB A block in L2.
   // Up to 128 rows the A block stays in L2 even 768 deep.
   static const KernelTable table{Isa::kAvx2, {{kMr, kNr, kernel_avx2, pack_a_avx2, pack_b_avx2}, {}},
-                                 1,          256, 144, 4096, 128, 768};
+                                 1,          FASTPROP_AVX2_KC, FASTPROP_AVX2_MC, 4096, 128, FASTPROP_AVX2_KC_LONG};
   return table;
 }
 
