@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'ERR_INVALID_LABEL' // class label not an integer in range
   | 'ERR_BUSY' // the model is training; the call would race with it
   | 'ERR_DISPOSED' // the model was disposed
+  | 'ERR_ABORTED' // training was stopped by an AbortSignal
+  | 'ERR_NON_FINITE_LOSS' // training diverged: the loss or the weights became NaN or ±Infinity
   | 'ERR_NATIVE_UNAVAILABLE' // the native addon could not be loaded
   | 'ERR_NATIVE'; // the native core reported a failure
 

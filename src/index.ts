@@ -2,8 +2,14 @@
 // The public surface, listed explicitly. `src/reference` is deliberately not exported: it is the
 // tests' oracle, reachable by users only as `backend: 'reference'`.
 export { Sequential } from './model.ts';
-export type { DenseLayerOptions, FitOptions, History, LayerWeights, ModelOptions, OptimizerState } from './model.ts';
-export type { EpochLogs } from './train/loop.ts';
+export type { DenseLayerOptions, DropoutLayerOptions, FitOptions, LayerWeights, ModelOptions, OptimizerState } from './model.ts';
+export { EarlyStopping, ReduceLROnPlateau } from './train/callbacks.ts';
+export type {
+  BatchLogs, Callback, EarlyStoppingOptions, EpochLogs, History, Monitor, ReduceLROnPlateauOptions, TrainingContext,
+} from './train/callbacks.ts';
+export { TrainingInterruptedError } from './train/loop.ts';
+export { constant, cosineAnnealing, exponentialDecay, linearWarmup, stepDecay } from './train/schedules.ts';
+export type { LearningRateSchedule } from './train/schedules.ts';
 export { SGD } from './optimizers/sgd.ts';
 export type { SGDOptions } from './optimizers/sgd.ts';
 export { Adam, AdamW } from './optimizers/adam.ts';
@@ -26,3 +32,5 @@ export { FastpropError, isFastpropError } from './errors.ts';
 export type { ErrorCode } from './errors.ts';
 export { loadMnistDigits } from './data/mnist.ts';
 export type { MnistDigits, MnistOptions } from './data/mnist.ts';
+export { gradCheck } from './gradcheck.ts';
+export type { GradCheckOptions, GradCheckResult, TensorCheck } from './gradcheck.ts';

@@ -20,7 +20,9 @@ import {
   type Activation, type LayerSpec, type Loss, type ModelSpec,
 } from './spec.ts';
 import { toLabels, toMatrix, type InputData, type Matrix, type MatrixInput, type TargetData } from './tensor.ts';
-import { runEpochs, type EpochLogs } from './train/loop.ts';
+import { runTraining, type LoopData, type TrainingState } from './train/loop.ts';
+import type { Callback, EpochLogs, History } from './train/callbacks.ts';
+import type { LearningRateSchedule } from './train/schedules.ts';
 import {
   assertBoolean, assertFiniteNumber, assertOneOf, assertOptions, assertPositiveInteger, invalidParameter,
 } from './validate.ts';
@@ -49,14 +51,28 @@ export interface DenseLayerOptions {
    * @defaultValue 0.01
    */
   leakySlope?: number;
+  /** L1 penalty on the kernel: adds l1·Σ|W| to the loss. @defaultValue 0 */
+  l1?: number;
+  /** L2 penalty on the kernel: adds l2·ΣW² to the loss. @defaultValue 0 */
+  l2?: number;
+}
+
+/**
+ * Dropout after the preceding dense layer: while training, each of its outputs is zeroed with
+ * probability `dropout` and the others scaled by 1/(1 − dropout) (inverted dropout); predict,
+ * evaluate and gradients run without it. Masks come from the model's seed and the step number.
+ */
+export interface DropoutLayerOptions {
+  /** The probability of dropping a unit, in [0, 1). */
+  dropout: number;
 }
 
 /** Options of {@link Sequential}. */
 export interface ModelOptions {
   /** Number of input features (columns of x). */
   inputSize: number;
-  /** The dense layers, first to last; the last layer's units are the model's outputs. */
-  layers: DenseLayerOptions[];
+  /** The layers, first to last: dense layers, optionally each followed by a dropout entry; the last dense layer's units are the model's outputs. */
+  layers: (DenseLayerOptions | DropoutLayerOptions)[];
   /**
    * Loss, averaged over the batch. `binaryCrossEntropy` needs a sigmoid output layer and the
    * categorical losses a softmax one (they are computed from the logits, fused, for stability).
@@ -92,16 +108,22 @@ export interface FitOptions {
   shuffle?: boolean;
   /** Seed of this fit's shuffling. @defaultValue drawn from the model's seeded stream */
   seed?: number;
-  /** Called after every epoch (awaited when it returns a promise). */
+  /** Data to evaluate after every epoch (valLoss, valAccuracy or valMae in the logs). */
+  validationData?: readonly [x: InputData, y: TargetData];
+  /** Hold out this fraction of the rows, taken from the end before any shuffling (as Keras does), for validation. */
+  validationSplit?: number;
+  /** Hooks run during training; see {@link Callback}. */
+  callbacks?: Callback[];
+  /** Called after every epoch (awaited when it returns a promise); shorthand for a callback. */
   onEpochEnd?: (logs: EpochLogs) => void | Promise<void>;
-}
-
-/** What {@link Sequential.fit} returns: one entry per epoch. */
-export interface History {
-  readonly loss: number[];
-  /** Present for classification losses. */
-  readonly accuracy?: number[];
-  readonly seconds: number[];
+  /** Stops training between batches; fit then rejects with `ERR_ABORTED` and the model stays usable. */
+  signal?: AbortSignal;
+  /** A learning-rate schedule over the optimizer's rate, e.g. `cosineAnnealing({ period: 20 })`. */
+  schedule?: LearningRateSchedule;
+  /** Clamp every gradient to [−clipValue, clipValue] before the update. */
+  clipValue?: number;
+  /** Rescale the gradients when their global L2 norm exceeds clipNorm (PyTorch's clip_grad_norm_). */
+  clipNorm?: number;
 }
 
 /** The optimizer's state: steps taken and its buffers (see {@link Sequential.getOptimizerState}). */
@@ -117,8 +139,11 @@ export interface LayerWeights {
 }
 
 const MODEL_OPTIONS = ['inputSize', 'layers', 'loss', 'huberDelta', 'optimizer', 'seed', 'backend', 'threads', 'kernel'] as const;
-const LAYER_OPTIONS = ['units', 'activation', 'kernelInitializer', 'biasInitializer', 'leakySlope'] as const;
-const FIT_OPTIONS = ['epochs', 'batchSize', 'shuffle', 'seed', 'onEpochEnd'] as const;
+const LAYER_OPTIONS = ['units', 'activation', 'kernelInitializer', 'biasInitializer', 'leakySlope', 'l1', 'l2'] as const;
+const FIT_OPTIONS = [
+  'epochs', 'batchSize', 'shuffle', 'seed', 'validationData', 'validationSplit', 'callbacks', 'onEpochEnd', 'signal',
+  'schedule', 'clipValue', 'clipNorm',
+] as const;
 
 let warnedFallback = false;
 
@@ -163,6 +188,7 @@ export class Sequential {
   readonly #grads: Float32Array;
   #slots: Float32Array[] = [];
   #step = 0;
+  #epoch = 0;
   readonly #shuffleRandom: Random;
   /** A fit is running: a second fit, or dispose, would race with it. */
   #fitting = false;
@@ -187,9 +213,20 @@ export class Sequential {
     }
 
     const layers: LayerSpec[] = [];
+    const dense: DenseLayerOptions[] = [];
     let inputs = options.inputSize;
     options.layers.forEach((layer, i) => {
       const name = `layers[${i}]`;
+      if (typeof layer === 'object' && layer !== null && 'dropout' in layer) {
+        assertOptions(layer, ['dropout'], name);
+        assertFiniteNumber(layer.dropout, `${name}.dropout`, 0, 0.999);
+        const previous = layers[layers.length - 1];
+        if (!previous || i === options.layers.length - 1 || previous.dropout > 0) {
+          throw new FastpropError('ERR_INVALID_ARGUMENT', `${name}: dropout must come right after a dense layer that is not the last`);
+        }
+        layers[layers.length - 1] = { ...previous, dropout: layer.dropout };
+        return;
+      }
       assertOptions(layer, LAYER_OPTIONS, name);
       if (layer === undefined) throw invalidParameter(name, 'layer options', layer);
       assertPositiveInteger(layer.units, `${name}.units`);
@@ -199,7 +236,11 @@ export class Sequential {
       if (layer.biasInitializer !== undefined) assertOneOf(layer.biasInitializer, INITIALIZERS, `${name}.biasInitializer`);
       const leakySlope = layer.leakySlope ?? 0.01;
       assertFiniteNumber(leakySlope, `${name}.leakySlope`);
-      layers.push({ inputs, units: layer.units, activation, leakySlope });
+      const { l1 = 0, l2 = 0 } = layer;
+      assertFiniteNumber(l1, `${name}.l1`, 0);
+      assertFiniteNumber(l2, `${name}.l2`, 0);
+      layers.push({ inputs, units: layer.units, activation, leakySlope, l1, l2, dropout: 0 });
+      dense.push(layer);
       inputs = layer.units;
     });
     const required = LOSS_INFO[options.loss].requiresActivation;
@@ -213,13 +254,13 @@ export class Sequential {
 
     const huberDelta = options.huberDelta ?? 1;
     assertFiniteNumber(huberDelta, 'huberDelta', Number.MIN_VALUE);
-    this.spec = { layers, loss: options.loss, huberDelta };
     this.seed = options.seed ?? randomSeed();
+    this.spec = { layers, loss: options.loss, huberDelta, dropoutSeed: (this.seed ^ 0x2545f491) >>> 0 };
     this.optimizer = options.optimizer ?? new SGD();
     this.#params = new Float32Array(parameterCount(this.spec));
     this.#grads = new Float32Array(this.#params.length);
     const random = new Random(this.seed);
-    options.layers.forEach((layer, l) => {
+    dense.forEach((layer, l) => {
       const { inputs: fanIn, units } = layers[l]!;
       const { weights, bias } = layerOffsets(this.spec, l);
       initialize(layer.kernelInitializer ?? 'glorotUniform', this.#params.subarray(weights, weights + fanIn * units), fanIn, units, random);
@@ -240,20 +281,54 @@ export class Sequential {
    * Trains the model on (x, y).
    * @param x - inputs, [rows × inputSize].
    * @param y - targets: [rows × outputs], or one class label per row for sparse cross-entropy.
-   * @returns the per-epoch history.
-   * @throws {@link FastpropError} for bad data or options, or `ERR_BUSY` when the model is already training.
+   * @returns the per-epoch history (loss; accuracy or mae; their validation twins; learning rate; seconds).
+   * @throws {@link FastpropError} for bad data or options; `ERR_BUSY` when the model is already
+   * training; `ERR_ABORTED` when `signal` aborts; `ERR_NON_FINITE_LOSS` when training diverges
+   * (the weights from before the bad step are kept). The last two carry the partial `history`.
    */
   async fit(x: InputData, y: TargetData, options: FitOptions = {}): Promise<History> {
     this.#requireIdle('fit');
     if (this.#fitting) throw new FastpropError('ERR_BUSY', 'Cannot call fit while the model is already fitting (await the first fit)');
     assertOptions(options, FIT_OPTIONS, 'fit options');
-    const { epochs = 1, batchSize = 32, shuffle = true, seed, onEpochEnd } = options;
+    const { epochs = 1, batchSize = 32, shuffle = true, seed, onEpochEnd, callbacks = [], signal, schedule, clipValue = 0, clipNorm = 0 } = options;
     assertPositiveInteger(epochs, 'epochs');
     assertPositiveInteger(batchSize, 'batchSize');
     assertBoolean(shuffle, 'shuffle');
     if (seed !== undefined) assertFiniteNumber(seed, 'seed');
     if (onEpochEnd !== undefined && typeof onEpochEnd !== 'function') throw invalidParameter('onEpochEnd', 'a function', onEpochEnd);
-    const { inputs, targets } = this.#dataset(x, y);
+    if (!Array.isArray(callbacks) || callbacks.some((c) => typeof c !== 'object' || c === null)) {
+      throw invalidParameter('callbacks', 'an array of callback objects', callbacks);
+    }
+    if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidParameter('signal', 'an AbortSignal', signal);
+    if (schedule !== undefined && (typeof schedule !== 'object' || typeof schedule.rate !== 'function')) {
+      throw invalidParameter('schedule', 'a learning-rate schedule such as cosineAnnealing({ period: 10 })', schedule);
+    }
+    assertFiniteNumber(clipValue, 'clipValue', 0);
+    assertFiniteNumber(clipNorm, 'clipNorm', 0);
+    if (clipValue > 0 && clipNorm > 0) throw new FastpropError('ERR_INVALID_ARGUMENT', 'Pass clipValue or clipNorm, not both');
+
+    let data = this.#dataset(x, y);
+    let validation: LoopData | undefined;
+    if (options.validationData !== undefined && options.validationSplit !== undefined) {
+      throw new FastpropError('ERR_INVALID_ARGUMENT', 'Pass validationData or validationSplit, not both');
+    }
+    if (options.validationData !== undefined) {
+      if (!Array.isArray(options.validationData) || options.validationData.length !== 2) {
+        throw invalidParameter('validationData', '[x, y]', options.validationData);
+      }
+      const [vx, vy] = options.validationData as readonly [InputData, TargetData];
+      const v = this.#dataset(vx, vy, 'validationData x', 'validationData y');
+      validation = { x: v.inputs.data, targets: v.targets, rows: v.inputs.rows };
+    } else if (options.validationSplit !== undefined) {
+      assertFiniteNumber(options.validationSplit, 'validationSplit', 0, 0.99);
+      const held = Math.floor(data.inputs.rows * options.validationSplit);
+      const kept = data.inputs.rows - held;
+      if (held === 0 || kept === 0) {
+        throw new FastpropError('ERR_EMPTY_DATASET', `validationSplit ${options.validationSplit} of ${data.inputs.rows} rows leaves an empty training or validation set`);
+      }
+      validation = { ...splitRows(data, kept, data.inputs.rows, this.spec) };
+      data = { inputs: { data: data.inputs.data.subarray(0, kept * data.inputs.cols), rows: kept, cols: data.inputs.cols }, targets: splitRows(data, 0, kept, this.spec).targets };
+    }
 
     const slotCount = this.optimizer.slotCount;
     if (this.#slots.length !== slotCount) {
@@ -268,27 +343,32 @@ export class Sequential {
         this.#inFlight = false;
       }
     };
-    // The step counter advances even when a callback throws midway: the weights did move.
-    const state = { train, params: this.#params, grads: this.#grads, slots: this.#slots, optimizer: this.optimizer, step: this.#step };
+    const all = onEpochEnd ? [...callbacks, { onEpochEnd: (_epoch: number, logs: EpochLogs) => onEpochEnd(logs) }] : callbacks;
+    // The step counter advances even when training stops midway: the weights did move.
+    const state: TrainingState = {
+      backend: this.#backend, train, params: this.#params, grads: this.#grads, slots: this.#slots, optimizer: this.optimizer,
+      step: this.#step, epoch: this.#epoch,
+      getWeights: () => this.#split(this.#params),
+      setWeights: (weights) => this.#setWeightsUnchecked(weights),
+    };
     try {
-      const logs = await runEpochs(
-        state,
-        { x: inputs.data, targets, rows: inputs.rows, accuracyPerRow: this.#accuracyPerRow() },
-        {
-          epochs,
-          batchSize: Math.min(batchSize, inputs.rows),
-          shuffle,
-          random: seed === undefined ? this.#shuffleRandom : new Random(seed),
-          onEpochEnd,
-        },
-      );
-      return {
-        loss: logs.map((l) => l.loss),
-        ...(this.#accuracyPerRow() > 0 ? { accuracy: logs.map((l) => l.accuracy!) } : {}),
-        seconds: logs.map((l) => l.seconds),
-      };
+      return await runTraining(state, { x: data.inputs.data, targets: data.targets, rows: data.inputs.rows }, {
+        epochs,
+        batchSize: Math.min(batchSize, data.inputs.rows),
+        shuffle,
+        random: seed === undefined ? this.#shuffleRandom : new Random(seed),
+        validation,
+        callbacks: all,
+        schedule,
+        clipValue,
+        clipNorm,
+        signal,
+        metric: this.#metric(),
+        metricPerRow: this.#metricPerRow(),
+      });
     } finally {
       this.#step = state.step;
+      this.#epoch = state.epoch;
       this.#fitting = false;
     }
   }
@@ -309,13 +389,17 @@ export class Sequential {
     return Array.from({ length: inputs.rows }, (_, r) => Array.from(out.subarray(r * outputs, (r + 1) * outputs)));
   }
 
-  /** Mean loss over (x, y), and accuracy for classification losses. */
-  evaluate(x: InputData, y: TargetData): { loss: number; accuracy?: number } {
+  /**
+   * Mean loss over (x, y) (with the L1/L2 penalties), and accuracy for classification losses or
+   * mean absolute error for regression losses.
+   */
+  evaluate(x: InputData, y: TargetData): { loss: number; accuracy?: number; mae?: number } {
     this.#requireIdle('evaluate');
     const { inputs, targets } = this.#dataset(x, y);
     const result = this.#backend.evaluate(this.#params, inputs.data, targets, inputs.rows);
-    const perRow = this.#accuracyPerRow();
-    return { loss: result.lossSum / inputs.rows, ...(perRow > 0 ? { accuracy: result.correct / (inputs.rows * perRow) } : {}) };
+    const metric = result.metric / (inputs.rows * this.#metricPerRow());
+    const key = this.#metric();
+    return { loss: result.lossSum / inputs.rows + result.penalty, ...(key ? { [key]: metric } : {}) };
   }
 
   /**
@@ -352,6 +436,15 @@ export class Sequential {
       copyChecked(bias, `weights[${l}].bias`, layer.units, next, b);
     });
     this.#params.set(next); // all checked first: a bad entry leaves the weights untouched
+  }
+
+  /** For callbacks restoring weights they took from getWeights (same layout, already valid). */
+  #setWeightsUnchecked(weights: readonly LayerWeights[]): void {
+    this.spec.layers.forEach((_, l) => {
+      const { weights: w, bias: b } = layerOffsets(this.spec, l);
+      this.#params.set(weights[l]!.kernel, w);
+      this.#params.set(weights[l]!.bias, b);
+    });
   }
 
   /**
@@ -395,25 +488,19 @@ export class Sequential {
     if (this.#inFlight) throw new FastpropError('ERR_BUSY', `Cannot call ${method} while the model is training (await fit first)`);
   }
 
-  #accuracyPerRow(): number {
-    const info = LOSS_INFO[this.spec.loss];
-    if (!info.accuracy) return 0;
-    return this.spec.loss === 'binaryCrossEntropy' ? outputSize(this.spec) : 1;
+  /** The per-epoch metric: accuracy for classification losses, mean absolute error otherwise. */
+  #metric(): 'accuracy' | 'mae' {
+    return LOSS_INFO[this.spec.loss].accuracy ? 'accuracy' : 'mae';
   }
 
-  #dataset(x: InputData, y: TargetData): { inputs: Matrix; targets: TargetBuffer } {
-    const inputs = toMatrix(x, 'x', inputSize(this.spec));
-    const outputs = outputSize(this.spec);
-    if (LOSS_INFO[this.spec.loss].labels) return { inputs, targets: toLabels(y, 'y', inputs.rows, outputs) };
-    // One number per row is accepted for single-output models.
-    const asMatrix = outputs === 1 && Array.isArray(y) && y.length > 0 && !Array.isArray(y[0])
-      ? { data: y as readonly number[], shape: [y.length, 1] as const }
-      : y;
-    const targets = toMatrix(asMatrix, 'y', outputs);
-    if (targets.rows !== inputs.rows) {
-      throw new FastpropError('ERR_SHAPE_MISMATCH', `Expected y with ${inputs.rows} rows (one per row of x), got ${targets.rows}`);
-    }
-    return { inputs, targets: targets.data };
+  /** What the metric sum is out of, per row: one prediction, or every output (binary accuracy, MAE). */
+  #metricPerRow(): number {
+    const loss = this.spec.loss;
+    return loss === 'categoricalCrossEntropy' || loss === 'sparseCategoricalCrossEntropy' ? 1 : outputSize(this.spec);
+  }
+
+  #dataset(x: InputData, y: TargetData, xName = 'x', yName = 'y'): { inputs: Matrix; targets: TargetBuffer } {
+    return datasetFor(this.spec, x, y, xName, yName);
   }
 
   #split(buffer: Float32Array): LayerWeights[] {
@@ -425,6 +512,36 @@ export class Sequential {
       };
     });
   }
+}
+
+/**
+ * Validates (x, y) against a model and normalises them: x as a matrix, y as a target matrix or
+ * class labels.
+ * @internal
+ */
+export function datasetFor(spec: ModelSpec, x: InputData, y: TargetData, xName = 'x', yName = 'y'): { inputs: Matrix; targets: TargetBuffer } {
+  const inputs = toMatrix(x, xName, inputSize(spec));
+  const outputs = outputSize(spec);
+  if (LOSS_INFO[spec.loss].labels) return { inputs, targets: toLabels(y, yName, inputs.rows, outputs) };
+  // One number per row is accepted for single-output models.
+  const asMatrix = outputs === 1 && Array.isArray(y) && y.length > 0 && !Array.isArray(y[0])
+    ? { data: y as readonly number[], shape: [y.length, 1] as const }
+    : y;
+  const targets = toMatrix(asMatrix, yName, outputs);
+  if (targets.rows !== inputs.rows) {
+    throw new FastpropError('ERR_SHAPE_MISMATCH', `Expected ${yName} with ${inputs.rows} rows (one per row of ${xName}), got ${targets.rows}`);
+  }
+  return { inputs, targets: targets.data };
+}
+
+/** Rows [start, end) of a normalised dataset (views, no copies). */
+function splitRows(data: { inputs: Matrix; targets: TargetBuffer }, start: number, end: number, spec: ModelSpec): LoopData {
+  const perRow = LOSS_INFO[spec.loss].labels ? 1 : outputSize(spec);
+  return {
+    x: data.inputs.data.subarray(start * data.inputs.cols, end * data.inputs.cols),
+    targets: data.targets.subarray(start * perRow, end * perRow),
+    rows: end - start,
+  };
 }
 
 function copyChecked(source: unknown, name: string, length: number, into: Float32Array, offset: number): void {

@@ -7,23 +7,25 @@
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { FastpropError } from './errors.ts';
-import type { TargetBuffer, TrainJob, TrainResult } from './backend/backend.ts';
+import type { Evaluation, TargetBuffer, TrainJob, TrainResult } from './backend/backend.ts';
 
 export type Kernel = 'scalar' | 'avx2' | 'avx512';
 
 export interface NativeModelHandle {
   predict(params: Float32Array, x: Float32Array, rows: number, out: Float32Array): void;
   gradients(params: Float32Array, x: Float32Array, targets: TargetBuffer, rows: number, grads: Float32Array): number;
-  evaluate(params: Float32Array, x: Float32Array, targets: TargetBuffer, rows: number): { lossSum: number; correct: number };
+  evaluate(params: Float32Array, x: Float32Array, targets: TargetBuffer, rows: number): Evaluation;
   train(job: TrainJob): Promise<TrainResult>;
   info(): { kernel: Kernel; threads: number; parameterCount: number };
+  cancel(): void;
   dispose(): void;
 }
 
 export interface NativeModelSpec {
-  layers: { inputs: number; units: number; activation: string; leakySlope: number }[];
+  layers: { inputs: number; units: number; activation: string; leakySlope: number; l1?: number; l2?: number; dropout?: number }[];
   loss: string;
   huberDelta?: number;
+  dropoutSeed?: number;
 }
 
 export interface NativeBinding {

@@ -53,6 +53,11 @@ export interface LayerSpec {
   readonly activation: Activation;
   /** Slope for negative inputs of `leakyRelu`. */
   readonly leakySlope: number;
+  /** Penalties on the kernel added to the loss: l1·Σ|W| + l2·ΣW². */
+  readonly l1: number;
+  readonly l2: number;
+  /** Inverted dropout on this layer's output while training (0: none). */
+  readonly dropout: number;
 }
 
 export interface ModelSpec {
@@ -60,6 +65,12 @@ export interface ModelSpec {
   readonly loss: Loss;
   /** δ of the Huber loss (the switch from quadratic to linear). */
   readonly huberDelta: number;
+  /** Seed of the dropout masks (see `src/reference/dropout.ts`). */
+  readonly dropoutSeed: number;
+}
+
+export function hasPenalty(spec: ModelSpec): boolean {
+  return spec.layers.some((layer) => layer.l1 !== 0 || layer.l2 !== 0);
 }
 
 export function parameterCount(spec: ModelSpec): number {

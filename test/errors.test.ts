@@ -84,8 +84,16 @@ describe.each(['native', 'reference'] as const)('bad input on the %s backend', (
   it('a second fit while the first runs, and dispose during fit', async () => {
     const m = model();
     const first = m.fit(x, y, { epochs: 3 });
-    await expectError(() => m.fit(x, y), 'ERR_BUSY', 'Cannot call fit while the model is training (await fit first)');
-    await expectError(() => m.dispose(), 'ERR_BUSY', 'Cannot dispose the model while it is training (await fit first)');
+    // Both conflicting calls are made before the first fit can finish (no await in between).
+    const second = m.fit(x, y);
+    let disposeError: unknown;
+    try {
+      m.dispose();
+    } catch (error) {
+      disposeError = error;
+    }
+    await expectError(() => second, 'ERR_BUSY', 'Cannot call fit while the model is training (await fit first)');
+    await expectError(() => { if (disposeError) throw disposeError; }, 'ERR_BUSY', 'Cannot dispose the model while it is training (await fit first)');
     await first;
     m.dispose();
   });

@@ -24,7 +24,8 @@ Napi::Function ModelWrap::define(Napi::Env env) {
                       InstanceMethod<&ModelWrap::evaluate>("evaluate"),
                       InstanceMethod<&ModelWrap::train>("train"),
                       InstanceMethod<&ModelWrap::info>("info"),
-                      InstanceMethod<&ModelWrap::dispose>("dispose")});
+                      InstanceMethod<&ModelWrap::dispose>("dispose"),
+                      InstanceMethod<&ModelWrap::cancel>("cancel")});
 }
 
 ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWrap>(info) {
@@ -97,7 +98,8 @@ Napi::Value ModelWrap::evaluate(const Napi::CallbackInfo& info) {
   const core::Mlp::Evaluation result = mlp_->evaluate(params, x, targets, rows, 256);
   Napi::Object out = Napi::Object::New(env);
   out.Set("lossSum", result.loss_sum);
-  out.Set("correct", result.correct);
+  out.Set("metric", result.metric);
+  out.Set("penalty", result.penalty);
   return out;
 }
 
@@ -119,6 +121,11 @@ Napi::Value ModelWrap::info(const Napi::CallbackInfo& info) {
   out.Set("threads", threads_);
   out.Set("parameterCount", double(mlp_->spec().parameter_count()));
   return out;
+}
+
+Napi::Value ModelWrap::cancel(const Napi::CallbackInfo& info) {
+  cancel_.store(true);
+  return info.Env().Undefined();
 }
 
 Napi::Value ModelWrap::dispose(const Napi::CallbackInfo& info) {

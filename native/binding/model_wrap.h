@@ -10,12 +10,14 @@
 //   evaluate(params, x, targets, rows: number): {lossSum: number, correct: number}
 //   train(job: TrainJob (see train_worker.h)): Promise<{batchLoss: Float64Array, batchCorrect: Float64Array}>
 //   info(): {kernel: string, threads: number, parameterCount: number}
+//   cancel(): void       (allowed while training: the run stops before its next batch)
 //   dispose(): void      (idempotent; later calls throw)
 // While train() is in flight the model is busy: every other call throws.
 #pragma once
 
 #include <napi.h>
 
+#include <atomic>
 #include <memory>
 
 #include "core/mlp.h"
@@ -29,6 +31,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
 
   core::Mlp& mlp() { return *mlp_; }
   void set_busy(bool busy) { busy_ = busy; }
+  std::atomic<bool>& cancel_flag() { return cancel_; }
 
  private:
   Napi::Value predict(const Napi::CallbackInfo& info);
@@ -37,6 +40,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   Napi::Value train(const Napi::CallbackInfo& info);
   Napi::Value info(const Napi::CallbackInfo& info);
   Napi::Value dispose(const Napi::CallbackInfo& info);
+  Napi::Value cancel(const Napi::CallbackInfo& info);
 
   // Throws unless the model can run a call now (not disposed, not training).
   void require_idle(Napi::Env env, const char* method) const;
@@ -45,6 +49,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   std::shared_ptr<core::ThreadPool> pool_;  // keeps the shared pool alive while we use it
   int threads_ = 1;
   bool busy_ = false;
+  std::atomic<bool> cancel_{false};  // read by the worker thread between batches
 };
 
 }  // namespace fastprop::binding

@@ -50,6 +50,8 @@ core::ModelSpec parse_model_spec(const Napi::Value& value) {
 
   core::ModelSpec result;
   result.loss = parse_loss(env, string_arg(spec.Get("loss"), "spec.loss"));
+  Napi::Value seed = spec.Get("dropoutSeed");
+  if (!seed.IsUndefined()) result.dropout_seed = std::uint32_t(size_arg(seed, "spec.dropoutSeed", 0xFFFFFFFFu));
   Napi::Value delta = spec.Get("huberDelta");
   if (!delta.IsUndefined()) {
     result.huber_delta = float(number_arg(delta, "spec.huberDelta"));
@@ -67,6 +69,17 @@ core::ModelSpec parse_model_spec(const Napi::Value& value) {
     parsed.activation = parse_activation(env, string_arg(layer.Get("activation"), "layer activation"));
     Napi::Value slope = layer.Get("leakySlope");
     if (!slope.IsUndefined()) parsed.leaky_slope = float(number_arg(slope, "layer leakySlope"));
+    for (auto [key, field] : {std::pair{"l1", &parsed.l1}, std::pair{"l2", &parsed.l2}}) {
+      Napi::Value v = layer.Get(key);
+      if (v.IsUndefined()) continue;
+      *field = float(number_arg(v, key));
+      if (*field < 0) throw_range_error(env, std::string("expected ") + key + " >= 0");
+    }
+    Napi::Value dropout = layer.Get("dropout");
+    if (!dropout.IsUndefined()) {
+      parsed.dropout = number_arg(dropout, "layer dropout");
+      if (!(parsed.dropout >= 0 && parsed.dropout < 1)) throw_range_error(env, "expected dropout in [0, 1)");
+    }
     if (i > 0 && parsed.inputs != result.layers.back().units) {
       throw_range_error(env, "layer " + std::to_string(i) + " expects " +
                                  std::to_string(parsed.inputs) + " inputs but layer " +

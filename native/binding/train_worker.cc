@@ -59,6 +59,23 @@ TrainWorker* TrainWorker::create(const Napi::CallbackInfo& info, ModelWrap* mode
   if (parsed.batch_size == 0 || parsed.epoch_rows == 0) {
     throw_range_error(env, "expected batchSize and epochRows >= 1");
   }
+  const std::size_t total_batches =
+      checked_mul(env, parsed.epochs, core::batches_per_epoch(parsed.epoch_rows, parsed.batch_size), "batches");
+  parsed.first_batch = size_arg(job.Get("firstBatch"), "firstBatch", kMaxRows);
+  parsed.batch_count = size_arg(job.Get("batchCount"), "batchCount", kMaxRows);
+  if (parsed.first_batch + parsed.batch_count > total_batches) {
+    throw_range_error(env, "batches " + std::to_string(parsed.first_batch) + " to " +
+                               std::to_string(parsed.first_batch + parsed.batch_count) +
+                               " are not all among the job's " + std::to_string(total_batches));
+  }
+  Napi::Value rates = job.Get("learningRates");
+  if (!rates.IsUndefined()) {
+    borrowed.push_back(rates);
+    parsed.learning_rates = float32_array(rates, "learningRates", parsed.batch_count).data;
+  }
+  parsed.clip_value = float(number_arg(job.Get("clipValue"), "clipValue"));
+  parsed.clip_norm = float(number_arg(job.Get("clipNorm"), "clipNorm"));
+  if (parsed.clip_value < 0 || parsed.clip_norm < 0) throw_range_error(env, "expected clipValue and clipNorm >= 0");
   const std::size_t order_length = checked_mul(env, parsed.epochs, parsed.epoch_rows, "order");
   View<std::uint32_t> order = uint32_array(borrow("order"), "order", order_length);
   for (std::size_t i = 0; i < order_length; ++i) {
@@ -69,18 +86,18 @@ TrainWorker* TrainWorker::create(const Napi::CallbackInfo& info, ModelWrap* mode
   }
   parsed.order = order.data;
 
-  const std::size_t batches =
-      checked_mul(env, parsed.epochs, core::batches_per_epoch(parsed.epoch_rows, parsed.batch_size), "batches");
-  Napi::Float64Array batch_loss = Napi::Float64Array::New(env, batches);
-  Napi::Float64Array batch_correct = Napi::Float64Array::New(env, batches);
+  Napi::Float64Array batch_loss = Napi::Float64Array::New(env, parsed.batch_count);
+  Napi::Float64Array batch_metric = Napi::Float64Array::New(env, parsed.batch_count);
   parsed.batch_loss = batch_loss.Data();
-  parsed.batch_correct = batch_correct.Data();
+  parsed.batch_metric = batch_metric.Data();
+  parsed.cancel = &model->cancel_flag();
+  model->cancel_flag().store(false);
 
   auto* worker = new TrainWorker(env, model);
   worker->job_ = parsed;
   for (Napi::Value& value : borrowed) worker->keep_alive_.push_back(Napi::Persistent(value.As<Napi::Object>()));
   worker->batch_loss_ = Napi::Persistent(batch_loss.As<Napi::Object>());
-  worker->batch_correct_ = Napi::Persistent(batch_correct.As<Napi::Object>());
+  worker->batch_metric_ = Napi::Persistent(batch_metric.As<Napi::Object>());
   // Keep the model object alive (and so its Mlp) until the worker settles.
   worker->keep_alive_.push_back(Napi::Persistent(info.This().As<Napi::Object>()));
   return worker;
@@ -88,7 +105,7 @@ TrainWorker* TrainWorker::create(const Napi::CallbackInfo& info, ModelWrap* mode
 
 void TrainWorker::Execute() {
   try {
-    model_->mlp().train(job_);
+    outcome_ = model_->mlp().train(job_);
   } catch (const std::bad_alloc&) {
     SetError("out of memory while training");
   } catch (const std::exception& e) {
@@ -101,7 +118,16 @@ void TrainWorker::OnOK() {
   model_->set_busy(false);
   Napi::Object result = Napi::Object::New(env);
   result.Set("batchLoss", batch_loss_.Value());
-  result.Set("batchCorrect", batch_correct_.Value());
+  result.Set("batchMetric", batch_metric_.Value());
+  result.Set("batchesDone", double(outcome_.batches_done));
+  const char* reason = "completed";
+  switch (outcome_.reason) {
+    case core::StopReason::kCompleted: reason = "completed"; break;
+    case core::StopReason::kCancelled: reason = "cancelled"; break;
+    case core::StopReason::kNonFiniteLoss: reason = "nonFiniteLoss"; break;
+    case core::StopReason::kNonFiniteWeights: reason = "nonFiniteWeights"; break;
+  }
+  result.Set("stopReason", reason);
   deferred_.Resolve(result);
 }
 

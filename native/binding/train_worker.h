@@ -2,8 +2,12 @@
 // Runs a core::TrainJob off the event loop (libuv pool) and settles a promise.
 //
 // JS job object: {params, grads: Float32Array, slots: Float32Array[], optimizer: {kind,
-//   learningRate, momentum}, firstStep: number, x: Float32Array, targets: Float32Array |
-//   Int32Array, datasetRows, order: Uint32Array, epochRows, epochs, batchSize: number}
+//   learningRate, momentum, nesterov, beta1, beta2, rho, epsilon, weightDecay}, firstStep: number,
+//   learningRates: Float32Array | undefined (one per batch), clipValue, clipNorm: number,
+//   x: Float32Array, targets: Float32Array | Int32Array, datasetRows: number, order: Uint32Array,
+//   epochRows, epochs, batchSize, firstBatch, batchCount: number}
+// Resolves {batchLoss, batchMetric: Float64Array (one per batch run), batchesDone: number,
+//   stopReason: 'completed' | 'cancelled' | 'nonFiniteLoss' | 'nonFiniteWeights'}.
 // Every typed array is referenced until the promise settles, so GC cannot free what Execute()
 // reads; callers must not mutate or transfer them meanwhile. Execute() never touches JS.
 #pragma once
@@ -36,8 +40,9 @@ class TrainWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
   ModelWrap* model_;
   core::TrainJob job_;
+  core::TrainOutcome outcome_;
   std::vector<Napi::ObjectReference> keep_alive_;
-  Napi::ObjectReference batch_loss_, batch_correct_;
+  Napi::ObjectReference batch_loss_, batch_metric_;
 };
 
 }  // namespace fastprop::binding

@@ -135,33 +135,27 @@ double loss_and_delta(Loss loss, const LayerSpec& out, const float* z, const flo
   return loss_value(loss, z, a, targets, rows, n, huber_delta);
 }
 
-std::size_t count_correct(Loss loss, const float* a, const Targets& targets, std::size_t rows,
-                          std::size_t n) {
+double metric_sum(Loss loss, const float* a, const Targets& targets, std::size_t rows,
+                  std::size_t n) {
   std::size_t correct = 0;
   switch (loss) {
     case Loss::kBinaryCrossEntropy:
       for (std::size_t i = 0; i < rows * n; ++i)
         correct += (a[i] >= 0.5f) == (targets.values[i] >= 0.5f);
-      return correct;
+      return double(correct);
     case Loss::kCategoricalCrossEntropy:
       for (std::size_t r = 0; r < rows; ++r)
         correct += argmax(a + r * n, n) == argmax(targets.values + r * n, n);
-      return correct;
+      return double(correct);
     case Loss::kSparseCategoricalCrossEntropy:
       for (std::size_t r = 0; r < rows; ++r)
         correct += argmax(a + r * n, n) == static_cast<std::size_t>(targets.labels[r]);
-      return correct;
-    default:
-      return 0;
-  }
-}
-
-std::size_t accuracy_denominator(Loss loss, std::size_t rows, std::size_t n) {
-  switch (loss) {
-    case Loss::kBinaryCrossEntropy: return rows * n;
-    case Loss::kCategoricalCrossEntropy:
-    case Loss::kSparseCategoricalCrossEntropy: return rows;
-    default: return 0;
+      return double(correct);
+    default: {
+      double sum = 0;
+      for (std::size_t i = 0; i < rows * n; ++i) sum += std::fabs(double(a[i]) - double(targets.values[i]));
+      return sum;
+    }
   }
 }
 

@@ -28,12 +28,10 @@ double loss_and_delta(Loss loss, const LayerSpec& out, const float* z, const flo
 double loss_value(Loss loss, const float* z, const float* a, const Targets& targets,
                   std::size_t rows, std::size_t n, float huber_delta = 1.0f);
 
-// How many predictions are right: argmax for the categorical losses, a ≥ 0.5 per output for
-// binary cross-entropy (so the count is out of rows·n); 0 for regression losses.
-std::size_t count_correct(Loss loss, const float* a, const Targets& targets, std::size_t rows,
-                          std::size_t n);
-
-// The count that count_correct is out of (0 for regression losses: no accuracy).
-std::size_t accuracy_denominator(Loss loss, std::size_t rows, std::size_t n);
+// The batch's metric, summed: for classification losses the number of right predictions
+// (argmax for the categorical losses; a ≥ 0.5 per output for binary cross-entropy, so out of
+// rows·n), for regression losses Σ|a − t| (mean absolute error × rows·n).
+double metric_sum(Loss loss, const float* a, const Targets& targets, std::size_t rows,
+                  std::size_t n);
 
 }  // namespace fastprop::core

@@ -2,16 +2,25 @@
 #include "mlp.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "activations.h"
 #include "losses.h"
+#include "random.h"
+#include "thread_pool.h"
 
 namespace fastprop::core {
 
 namespace {
+
 // Rows per forward pass when predicting or evaluating a whole dataset: large enough for
 // efficient products, small enough that the activations stay in cache-friendly sizes.
 constexpr std::size_t kInferenceChunk = 256;
+
+// Element-wise passes are memory-bound: below this many elements per thread, waking a second
+// thread costs more than it saves.
+constexpr std::size_t kMinElementsPerThread = 1 << 14;
+
 }  // namespace
 
 std::size_t batches_per_epoch(std::size_t epoch_rows, std::size_t batch_size) {
@@ -19,13 +28,38 @@ std::size_t batches_per_epoch(std::size_t epoch_rows, std::size_t batch_size) {
 }
 
 Mlp::Mlp(ModelSpec spec, Isa isa, ThreadPool* pool)
-    : spec_(std::move(spec)), gemm_(isa, pool), z_(spec_.layers.size()), a_(spec_.layers.size()) {}
+    : spec_(std::move(spec)),
+      gemm_(isa, pool),
+      z_(spec_.layers.size()),
+      a_(spec_.layers.size()),
+      mask_(spec_.layers.size()),
+      dropped_(spec_.layers.size()),
+      dropout_on_(spec_.layers.size(), false) {}
+
+template <typename Fn>
+void Mlp::parallel_range(std::size_t n, std::size_t min_per_thread, const Fn& fn) {
+  ThreadPool* pool = gemm_.pool();
+  const std::size_t threads = pool ? std::size_t(pool->size()) : 1;
+  const std::size_t chunks = std::max<std::size_t>(1, std::min(threads, n / std::max<std::size_t>(1, min_per_thread)));
+  if (chunks == 1) {
+    fn(std::size_t(0), n);
+    return;
+  }
+  // Chunk bounds depend on n and the chunk count only; every pass split this way is
+  // element-wise (or per row / per column), so the result does not depend on the split.
+  pool->parallel_for(chunks, [&](std::size_t task, int) { fn(n * task / chunks, n * (task + 1) / chunks); });
+}
 
 void Mlp::reserve(std::size_t rows) {
   if (rows <= capacity_) return;
   for (std::size_t l = 0; l < spec_.layers.size(); ++l) {
-    z_[l].resize(rows * spec_.layers[l].units);
-    a_[l].resize(rows * spec_.layers[l].units);
+    const std::size_t size = rows * spec_.layers[l].units;
+    z_[l].resize(size);
+    a_[l].resize(size);
+    if (spec_.layers[l].dropout > 0) {
+      mask_[l].resize(size);
+      dropped_[l].resize(size);
+    }
   }
   delta_.resize(rows * spec_.widest_layer());
   delta_prev_.resize(rows * spec_.widest_layer());
@@ -35,19 +69,69 @@ void Mlp::reserve(std::size_t rows) {
   capacity_ = rows;
 }
 
-void Mlp::forward(const float* params, const float* x, std::size_t rows) {
+void Mlp::forward(const float* params, const float* x, std::size_t rows, std::int64_t dropout_step) {
   const float* input = x;
   for (std::size_t l = 0; l < spec_.layers.size(); ++l) {
     const LayerSpec& layer = spec_.layers[l];
     const float* w = params + spec_.weights_offset(l);
     const float* b = params + spec_.bias_offset(l);
+    const std::size_t n = layer.units;
     // z = input·W + b  (bias fused into the product's write-back)
-    gemm_.sgemm(Trans::kNo, Trans::kNo, rows, layer.units, layer.inputs, 1.0f, input,
-                layer.inputs, w, layer.units, 0.0f, z_[l].data(), layer.units, b);
-    activation_forward(layer.activation, layer.leaky_slope, z_[l].data(), a_[l].data(), rows,
-                       layer.units);
-    input = a_[l].data();
+    gemm_.sgemm(Trans::kNo, Trans::kNo, rows, n, layer.inputs, 1.0f, input, layer.inputs, w, n,
+                0.0f, z_[l].data(), n, b);
+    float* z = z_[l].data();
+    float* a = a_[l].data();
+    parallel_range(rows, kMinElementsPerThread / n + 1, [&](std::size_t r0, std::size_t r1) {
+      activation_forward(layer.activation, layer.leaky_slope, z + r0 * n, a + r0 * n, r1 - r0, n);
+    });
+    input = a;
+    dropout_on_[l] = dropout_step > 0 && layer.dropout > 0;
+    if (dropout_on_[l]) {
+      // Inverted dropout. One generator per (step, layer), drawn in row-major order: the same
+      // masks as the reference's, whatever the batching or thread count.
+      Random random(dropout_seed(spec_.dropout_seed, dropout_step, l));
+      const double threshold = layer.dropout * 4294967296.0;
+      const float keep_scale = float(1.0 / (1.0 - layer.dropout));
+      float* mask = mask_[l].data();
+      float* dropped = dropped_[l].data();
+      for (std::size_t i = 0; i < rows * n; ++i) {
+        mask[i] = double(random.next_uint32()) < threshold ? 0.0f : keep_scale;
+        dropped[i] = a[i] * mask[i];
+      }
+      input = dropped;
+    }
   }
+}
+
+double Mlp::penalty(const float* params) const {
+  double sum = 0;
+  for (std::size_t l = 0; l < spec_.layers.size(); ++l) {
+    const LayerSpec& layer = spec_.layers[l];
+    if (layer.l1 == 0.0f && layer.l2 == 0.0f) continue;
+    const float* w = params + spec_.weights_offset(l);
+    double abs_sum = 0, square_sum = 0;
+    for (std::size_t i = 0; i < layer.inputs * layer.units; ++i) {
+      abs_sum += std::fabs(double(w[i]));
+      square_sum += double(w[i]) * double(w[i]);
+    }
+    sum += double(layer.l1) * abs_sum + double(layer.l2) * square_sum;
+  }
+  return sum;
+}
+
+double Mlp::add_penalties(const float* params, float* grads) {
+  for (std::size_t l = 0; l < spec_.layers.size(); ++l) {
+    const LayerSpec& layer = spec_.layers[l];
+    if (layer.l1 == 0.0f && layer.l2 == 0.0f) continue;
+    const float* w = params + spec_.weights_offset(l);
+    float* dw = grads + spec_.weights_offset(l);
+    const float l1 = layer.l1, two_l2 = 2.0f * layer.l2;
+    parallel_range(layer.inputs * layer.units, kMinElementsPerThread, [&](std::size_t i0, std::size_t i1) {
+      // ∂/∂w of l1·|w| + l2·w²; sign(0) = 0.
+      for (std::size_t i = i0; i < i1; ++i) dw[i] += l1 * float((w[i] > 0.0f) - (w[i] < 0.0f)) + two_l2 * w[i];
+    });
+  }
+  return penalty(params);
 }
 
 double Mlp::backward(const float* params, const float* x, const Targets& targets,
@@ -58,26 +142,40 @@ double Mlp::backward(const float* params, const float* x, const Targets& targets
                                      spec_.huber_delta);
   for (std::size_t l = last + 1; l-- > 0;) {
     const LayerSpec& layer = spec_.layers[l];
-    const float* input = l == 0 ? x : a_[l - 1].data();
+    const std::size_t n = layer.units;
+    const float* input = l == 0 ? x : (dropout_on_[l - 1] ? dropped_[l - 1].data() : a_[l - 1].data());
     float* dw = grads + spec_.weights_offset(l);
     float* db = grads + spec_.bias_offset(l);
+    const float* delta = delta_.data();
     // ∂L/∂W = inputᵀ·δ   (input read transposed in place)
-    gemm_.sgemm(Trans::kYes, Trans::kNo, layer.inputs, layer.units, rows, 1.0f, input,
-                layer.inputs, delta_.data(), layer.units, 0.0f, dw, layer.units);
-    // ∂L/∂b = Σ_rows δ, summed row by row in a fixed order (deterministic).
-    std::fill(db, db + layer.units, 0.0f);
-    for (std::size_t r = 0; r < rows; ++r) {
-      const float* dr = delta_.data() + r * layer.units;
-      for (std::size_t j = 0; j < layer.units; ++j) db[j] += dr[j];
-    }
+    gemm_.sgemm(Trans::kYes, Trans::kNo, layer.inputs, n, rows, 1.0f, input, layer.inputs, delta, n,
+                0.0f, dw, n);
+    // ∂L/∂b = Σ_rows δ: each column summed in row order, so the split over columns between
+    // threads never changes a value.
+    parallel_range(n, 64, [&](std::size_t j0, std::size_t j1) {
+      std::fill(db + j0, db + j1, 0.0f);
+      for (std::size_t r = 0; r < rows; ++r) {
+        const float* dr = delta + r * n;
+        for (std::size_t j = j0; j < j1; ++j) db[j] += dr[j];
+      }
+    });
     if (l == 0) break;
-    // δ_{l−1} = (δ_l·W_lᵀ) ⊙ f'(z_{l−1})
+    // δ_{l−1} = (δ_l·W_lᵀ) ⊙ dropout mask ⊙ f'(z_{l−1})
     const LayerSpec& below = spec_.layers[l - 1];
+    const std::size_t m = below.units;
     const float* w = params + spec_.weights_offset(l);
-    gemm_.sgemm(Trans::kNo, Trans::kYes, rows, layer.inputs, layer.units, 1.0f, delta_.data(),
-                layer.units, w, layer.units, 0.0f, delta_prev_.data(), layer.inputs);
-    activation_backward(below.activation, below.leaky_slope, z_[l - 1].data(), a_[l - 1].data(),
-                        delta_prev_.data(), rows, below.units);
+    float* prev = delta_prev_.data();
+    gemm_.sgemm(Trans::kNo, Trans::kYes, rows, m, n, 1.0f, delta, n, w, n, 0.0f, prev, m);
+    const float* mask = dropout_on_[l - 1] ? mask_[l - 1].data() : nullptr;
+    const float* z = z_[l - 1].data();
+    const float* a = a_[l - 1].data();
+    parallel_range(rows, kMinElementsPerThread / m + 1, [&](std::size_t r0, std::size_t r1) {
+      if (mask) {
+        for (std::size_t i = r0 * m; i < r1 * m; ++i) prev[i] *= mask[i];
+      }
+      activation_backward(below.activation, below.leaky_slope, z + r0 * m, a + r0 * m, prev + r0 * m,
+                          r1 - r0, m);
+    });
     std::swap(delta_, delta_prev_);
   }
   return loss;
@@ -98,7 +196,9 @@ double Mlp::gradients(const float* params, const float* x, const Targets& target
                       std::size_t rows, float* grads) {
   reserve(rows);
   forward(params, x, rows);
-  return backward(params, x, targets, rows, grads);
+  double loss = backward(params, x, targets, rows, grads);
+  if (has_penalty(spec_)) loss += add_penalties(params, grads);
+  return loss;
 }
 
 Mlp::Evaluation Mlp::evaluate(const float* params, const float* x, const Targets& targets,
@@ -108,54 +208,94 @@ Mlp::Evaluation Mlp::evaluate(const float* params, const float* x, const Targets
   chunk_rows = std::max<std::size_t>(1, chunk_rows);
   reserve(std::min(rows, chunk_rows));
   Evaluation result;
+  const std::size_t last = spec_.layers.size() - 1;
   for (std::size_t start = 0; start < rows; start += chunk_rows) {
     const std::size_t count = std::min(chunk_rows, rows - start);
     forward(params, x + start * in, count);
     Targets chunk;
     if (labels) chunk.labels = targets.labels + start;
     else chunk.values = targets.values + start * n;
-    const std::size_t last = spec_.layers.size() - 1;
-    result.loss_sum +=
-        loss_value(spec_.loss, z_[last].data(), a_[last].data(), chunk, count, n, spec_.huber_delta) *
-        double(count);
-    result.correct += double(count_correct(spec_.loss, a_[last].data(), chunk, count, n));
+    result.loss_sum += loss_value(spec_.loss, z_[last].data(), a_[last].data(), chunk, count, n,
+                                  spec_.huber_delta) *
+                       double(count);
+    result.metric += metric_sum(spec_.loss, a_[last].data(), chunk, count, n);
   }
+  result.penalty = has_penalty(spec_) ? penalty(params) : 0.0;
   return result;
 }
 
-void Mlp::train(const TrainJob& job) {
+TrainOutcome Mlp::train(const TrainJob& job) {
   const std::size_t in = spec_.input_size(), n = spec_.output_size();
   const bool labels = uses_labels(spec_.loss);
+  const bool penalised = has_penalty(spec_);
   const std::size_t count = spec_.parameter_count();
   const std::size_t per_epoch = batches_per_epoch(job.epoch_rows, job.batch_size);
   reserve(std::min(job.batch_size, job.epoch_rows));
-  std::int64_t step = job.first_step;
-  std::size_t batch_index = 0;
-  for (std::size_t epoch = 0; epoch < job.epochs; ++epoch) {
+  TrainOutcome outcome;
+  for (std::size_t i = 0; i < job.batch_count; ++i) {
+    if (job.cancel && job.cancel->load(std::memory_order_relaxed)) {
+      outcome.reason = StopReason::kCancelled;
+      return outcome;
+    }
+    const std::size_t batch = job.first_batch + i;
+    const std::int64_t step = job.first_step + std::int64_t(i);
+    const std::size_t epoch = batch / per_epoch, b = batch % per_epoch;
     const std::uint32_t* order = job.order + epoch * job.epoch_rows;
-    for (std::size_t b = 0; b < per_epoch; ++b, ++batch_index, ++step) {
-      const std::size_t start = b * job.batch_size;
-      const std::size_t rows = std::min(job.batch_size, job.epoch_rows - start);
-      // Gather the batch's rows into contiguous buffers for the products.
-      for (std::size_t r = 0; r < rows; ++r) {
-        const std::size_t src = order[start + r];
-        std::copy(job.x + src * in, job.x + (src + 1) * in, batch_x_.data() + r * in);
-        if (labels) batch_labels_[r] = job.targets.labels[src];
-        else std::copy(job.targets.values + src * n, job.targets.values + (src + 1) * n,
-                       batch_t_.data() + r * n);
-      }
-      Targets batch_targets;
-      if (labels) batch_targets.labels = batch_labels_.data();
-      else batch_targets.values = batch_t_.data();
+    const std::size_t start = b * job.batch_size;
+    const std::size_t rows = std::min(job.batch_size, job.epoch_rows - start);
+    // Gather the batch's rows into contiguous buffers for the products.
+    for (std::size_t r = 0; r < rows; ++r) {
+      const std::size_t src = order[start + r];
+      std::copy(job.x + src * in, job.x + (src + 1) * in, batch_x_.data() + r * in);
+      if (labels) batch_labels_[r] = job.targets.labels[src];
+      else std::copy(job.targets.values + src * n, job.targets.values + (src + 1) * n,
+                     batch_t_.data() + r * n);
+    }
+    Targets batch_targets;
+    if (labels) batch_targets.labels = batch_labels_.data();
+    else batch_targets.values = batch_t_.data();
 
-      forward(job.params, batch_x_.data(), rows);
-      job.batch_correct[batch_index] =
-          double(count_correct(spec_.loss, a_.back().data(), batch_targets, rows, n));
-      job.batch_loss[batch_index] =
-          backward(job.params, batch_x_.data(), batch_targets, rows, job.grads);
-      optimizer_update(job.optimizer, job.params, job.grads, job.slots, 0, count, step);
+    forward(job.params, batch_x_.data(), rows, step);
+    job.batch_metric[i] = metric_sum(spec_.loss, a_.back().data(), batch_targets, rows, n);
+    double loss = backward(job.params, batch_x_.data(), batch_targets, rows, job.grads);
+    if (penalised) loss += add_penalties(job.params, job.grads);
+    job.batch_loss[i] = loss;
+    if (!std::isfinite(loss)) {
+      outcome.reason = StopReason::kNonFiniteLoss;  // this batch's update is not applied
+      return outcome;
+    }
+    if (job.clip_value > 0.0f) {
+      const float c = job.clip_value;
+      parallel_range(count, kMinElementsPerThread, [&](std::size_t i0, std::size_t i1) {
+        for (std::size_t k = i0; k < i1; ++k) job.grads[k] = std::clamp(job.grads[k], -c, c);
+      });
+    }
+    if (job.clip_norm > 0.0f) {
+      // The global L2 norm, summed in one fixed order (deterministic); PyTorch's clip_grad_norm_.
+      double squares = 0;
+      for (std::size_t k = 0; k < count; ++k) squares += double(job.grads[k]) * double(job.grads[k]);
+      const double scale = double(job.clip_norm) / (std::sqrt(squares) + 1e-6);
+      if (scale < 1.0) {
+        const float s = float(scale);
+        parallel_range(count, kMinElementsPerThread, [&](std::size_t i0, std::size_t i1) {
+          for (std::size_t k = i0; k < i1; ++k) job.grads[k] *= s;
+        });
+      }
+    }
+    const float lr = job.learning_rates ? job.learning_rates[i] : job.optimizer.learning_rate;
+    std::atomic<bool> finite{true};
+    parallel_range(count, kMinElementsPerThread, [&](std::size_t i0, std::size_t i1) {
+      if (!optimizer_update(job.optimizer, lr, job.params, job.grads, job.slots, i0, i1, step)) {
+        finite.store(false, std::memory_order_relaxed);
+      }
+    });
+    outcome.batches_done = i + 1;
+    if (!finite.load()) {
+      outcome.reason = StopReason::kNonFiniteWeights;
+      return outcome;
     }
   }
+  return outcome;
 }
 
 }  // namespace fastprop::core

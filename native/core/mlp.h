@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -21,14 +22,27 @@
 
 namespace fastprop::core {
 
-// A run of training steps: epochs × ceil(epoch_rows / batch_size) mini-batches, each drawn from
-// the dataset through `order` (a permutation of row indices per epoch, epochs·epoch_rows long).
+// Why a training run returned.
+enum class StopReason {
+  kCompleted,         // every batch ran
+  kCancelled,         // *cancel became true: stopped between batches
+  kNonFiniteLoss,     // a batch's loss was NaN or ±Inf: that batch's update was not applied
+  kNonFiniteWeights,  // an update produced NaN or ±Inf parameters (they are left as they are)
+};
+
+// A run of training steps over batches [first_batch, first_batch + batch_count) of `epochs`
+// epochs, each epoch ceil(epoch_rows / batch_size) mini-batches drawn from the dataset through
+// `order` (a permutation of row indices per epoch, epochs·epoch_rows long).
 struct TrainJob {
   float* params = nullptr;
   float* grads = nullptr;
   float* slots[kMaxOptimizerSlots] = {nullptr, nullptr};
   OptimizerSpec optimizer;
-  std::int64_t first_step = 1;  // the optimizer's step counter at the first batch
+  std::int64_t first_step = 1;            // the optimizer's step counter at the first batch
+  const float* learning_rates = nullptr;  // one per batch of the run, or null: optimizer's
+  float clip_value = 0.0f;                // > 0: clamp every gradient to [−clip_value, clip_value]
+  float clip_norm = 0.0f;                 // > 0: rescale gradients whose global L2 norm exceeds it
+  const std::atomic<bool>* cancel = nullptr;
 
   const float* x = nullptr;     // [dataset_rows × inputs]
   Targets targets;              // [dataset_rows × outputs] or [dataset_rows] labels
@@ -36,9 +50,16 @@ struct TrainJob {
   std::size_t epoch_rows = 0;
   std::size_t epochs = 0;
   std::size_t batch_size = 0;
+  std::size_t first_batch = 0;
+  std::size_t batch_count = 0;
 
-  double* batch_loss = nullptr;     // out: one batch-mean loss per batch
-  double* batch_correct = nullptr;  // out: one count of right predictions per batch
+  double* batch_loss = nullptr;     // out: batch-mean loss (with penalties) per batch run
+  double* batch_metric = nullptr;   // out: metric_sum (losses.h) per batch run
+};
+
+struct TrainOutcome {
+  StopReason reason = StopReason::kCompleted;
+  std::size_t batches_done = 0;  // batches whose update was applied
 };
 
 std::size_t batches_per_epoch(std::size_t epoch_rows, std::size_t batch_size);
@@ -59,26 +80,40 @@ class Mlp {
 
   struct Evaluation {
     double loss_sum = 0;     // Σ over rows of the per-row loss (mean = loss_sum / rows)
-    double correct = 0;
+    double metric = 0;       // metric_sum over all rows (losses.h)
+    double penalty = 0;      // the L1/L2 penalty of the current weights (not in loss_sum)
   };
   // Loss and right predictions over a dataset, in chunks of `chunk_rows`.
   Evaluation evaluate(const float* params, const float* x, const Targets& targets,
                       std::size_t rows, std::size_t chunk_rows);
 
-  // Runs every mini-batch of the job: forward, backward, optimizer update.
-  void train(const TrainJob& job);
+  // Runs the job's mini-batches: forward, backward, optimizer update; stops early on cancel or
+  // a non-finite loss.
+  TrainOutcome train(const TrainJob& job);
 
  private:
   void reserve(std::size_t rows);
-  void forward(const float* params, const float* x, std::size_t rows);
-  // Fills grads for the batch whose forward pass is in the workspace; returns the loss.
+  // `dropout_step` ≥ 1 turns dropout on, with the masks of that optimizer step.
+  void forward(const float* params, const float* x, std::size_t rows, std::int64_t dropout_step = 0);
+  // Fills grads for the batch whose forward pass is in the workspace; returns the loss
+  // (with penalties).
   double backward(const float* params, const float* x, const Targets& targets, std::size_t rows,
                   float* grads);
+  // L1/L2: adds the penalties' gradients to grads and returns the penalty.
+  double add_penalties(const float* params, float* grads);
+  double penalty(const float* params) const;
+  // Splits [0, n) over the pool when it is worth it; fn(begin, end).
+  template <typename Fn>
+  void parallel_range(std::size_t n, std::size_t min_per_thread, const Fn& fn);
 
   ModelSpec spec_;
   Gemm gemm_;
   std::size_t capacity_ = 0;          // rows the buffers below hold
   std::vector<std::vector<float>> z_, a_;
+  // For layers with dropout: the masks (0 or 1/(1 − rate)) and the dropped activations that
+  // feed the next layer; a_ keeps the activations before dropout for f'.
+  std::vector<std::vector<float>> mask_, dropped_;
+  std::vector<bool> dropout_on_;  // whether the current forward pass applied each layer's dropout
   std::vector<float> delta_, delta_prev_;
   std::vector<float> batch_x_, batch_t_;
   std::vector<std::int32_t> batch_labels_;

@@ -17,4 +17,11 @@ std::size_t ModelSpec::widest_layer() const {
   return widest;
 }
 
+bool has_penalty(const ModelSpec& spec) {
+  for (const LayerSpec& layer : spec.layers) {
+    if (layer.l1 != 0.0f || layer.l2 != 0.0f) return true;
+  }
+  return false;
+}
+
 }  // namespace fastprop::core

@@ -29,12 +29,20 @@ struct LayerSpec {
   std::size_t units = 0;
   Activation activation = Activation::kLinear;
   float leaky_slope = 0.01f;  // only for kLeakyRelu
+  // Penalties on the kernel W, added to the loss: l1·Σ|W| + l2·ΣW² (biases are not penalised).
+  float l1 = 0.0f;
+  float l2 = 0.0f;
+  // Inverted dropout on this layer's output while training: each unit is zeroed with this
+  // probability and the survivors scaled by 1/(1 − rate). Double: the keep test compares it
+  // with a 32-bit random integer exactly as the reference does.
+  double dropout = 0.0;
 };
 
 struct ModelSpec {
   std::vector<LayerSpec> layers;
   Loss loss = Loss::kMeanSquaredError;
   float huber_delta = 1.0f;
+  std::uint32_t dropout_seed = 0;  // see random.h
 
   std::size_t input_size() const { return layers.front().inputs; }
   std::size_t output_size() const { return layers.back().units; }
@@ -44,6 +52,9 @@ struct ModelSpec {
   std::size_t parameter_count() const { return weights_offset(layers.size()); }
   std::size_t widest_layer() const;
 };
+
+// True when any layer has an L1 or L2 penalty.
+bool has_penalty(const ModelSpec& spec);
 
 // True when the loss takes integer class labels instead of a target matrix.
 inline bool uses_labels(Loss loss) { return loss == Loss::kSparseCategoricalCrossEntropy; }

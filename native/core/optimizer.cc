@@ -18,49 +18,63 @@ int optimizer_slot_count(const OptimizerSpec& spec) {
 
 namespace {
 
-void sgd(const OptimizerSpec& spec, float* p, const float* g, float* const* slots, std::size_t begin,
-         std::size_t end) {
-  const float lr = spec.learning_rate, mu = spec.momentum;
+// Each rule returns Σ θ'·0 over its range: 0 when every new θ' is finite, NaN otherwise
+// (0·±Inf and 0·NaN are NaN). It vectorises like the update itself, unlike std::isfinite.
+
+float sgd(const OptimizerSpec& spec, float lr, float* p, const float* g, float* const* slots,
+          std::size_t begin, std::size_t end) {
+  const float mu = spec.momentum;
+  float check = 0.0f;
   if (mu == 0.0f) {
-    for (std::size_t i = begin; i < end; ++i) p[i] -= lr * g[i];
-    return;
+    for (std::size_t i = begin; i < end; ++i) {
+      p[i] -= lr * g[i];
+      check += p[i] * 0.0f;
+    }
+    return check;
   }
   float* v = slots[0];
   if (spec.nesterov) {
     for (std::size_t i = begin; i < end; ++i) {
       v[i] = mu * v[i] + g[i];
       p[i] -= lr * (g[i] + mu * v[i]);
+      check += p[i] * 0.0f;
     }
   } else {
     for (std::size_t i = begin; i < end; ++i) {
       v[i] = mu * v[i] + g[i];
       p[i] -= lr * v[i];
+      check += p[i] * 0.0f;
     }
   }
+  return check;
 }
 
-void adam(const OptimizerSpec& spec, float* p, const float* g, float* const* slots, std::size_t begin,
-          std::size_t end, std::int64_t step) {
+float adam(const OptimizerSpec& spec, float lr, float* p, const float* g, float* const* slots,
+           std::size_t begin, std::size_t end, std::int64_t step) {
   const float b1 = spec.beta1, b2 = spec.beta2, eps = spec.epsilon;
   // Bias corrections in double: β₂ᵗ is close to 1 for thousands of steps.
   const double t = double(step);
-  const float step_size = float(double(spec.learning_rate) / (1.0 - std::pow(double(b1), t)));
+  const float step_size = float(double(lr) / (1.0 - std::pow(double(b1), t)));
   const float v_scale = float(1.0 / std::sqrt(1.0 - std::pow(double(b2), t)));
-  const float decay = spec.kind == OptimizerKind::kAdamW ? 1.0f - spec.learning_rate * spec.weight_decay : 1.0f;
+  const float decay = spec.kind == OptimizerKind::kAdamW ? 1.0f - lr * spec.weight_decay : 1.0f;
   float* m = slots[0];
   float* v = slots[1];
+  float check = 0.0f;
   for (std::size_t i = begin; i < end; ++i) {
     m[i] = b1 * m[i] + (1.0f - b1) * g[i];
     v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
     // η·m̂/(√v̂ + ε) with m̂ = m/(1−β₁ᵗ), √v̂ = √v/√(1−β₂ᵗ): PyTorch's arrangement.
     p[i] = p[i] * decay - step_size * m[i] / (std::sqrt(v[i]) * v_scale + eps);
+    check += p[i] * 0.0f;
   }
+  return check;
 }
 
-void rmsprop(const OptimizerSpec& spec, float* p, const float* g, float* const* slots,
-             std::size_t begin, std::size_t end) {
-  const float lr = spec.learning_rate, rho = spec.rho, eps = spec.epsilon, mu = spec.momentum;
+float rmsprop(const OptimizerSpec& spec, float lr, float* p, const float* g, float* const* slots,
+              std::size_t begin, std::size_t end) {
+  const float rho = spec.rho, eps = spec.epsilon, mu = spec.momentum;
   float* s = slots[0];
+  float check = 0.0f;
   for (std::size_t i = begin; i < end; ++i) {
     s[i] = rho * s[i] + (1.0f - rho) * g[i] * g[i];
     const float scaled = g[i] / (std::sqrt(s[i]) + eps);
@@ -70,30 +84,37 @@ void rmsprop(const OptimizerSpec& spec, float* p, const float* g, float* const* 
       slots[1][i] = mu * slots[1][i] + scaled;
       p[i] -= lr * slots[1][i];
     }
+    check += p[i] * 0.0f;
   }
+  return check;
 }
 
-void adagrad(const OptimizerSpec& spec, float* p, const float* g, float* const* slots,
-             std::size_t begin, std::size_t end) {
-  const float lr = spec.learning_rate, eps = spec.epsilon;
+float adagrad(const OptimizerSpec& spec, float lr, float* p, const float* g, float* const* slots,
+              std::size_t begin, std::size_t end) {
+  const float eps = spec.epsilon;
   float* s = slots[0];
+  float check = 0.0f;
   for (std::size_t i = begin; i < end; ++i) {
     s[i] += g[i] * g[i];
     p[i] -= lr * g[i] / (std::sqrt(s[i]) + eps);
+    check += p[i] * 0.0f;
   }
+  return check;
 }
 
 }  // namespace
 
-void optimizer_update(const OptimizerSpec& spec, float* params, const float* grads,
+bool optimizer_update(const OptimizerSpec& spec, float lr, float* params, const float* grads,
                       float* const* slots, std::size_t begin, std::size_t end, std::int64_t step) {
+  float check = 0.0f;
   switch (spec.kind) {
-    case OptimizerKind::kSgd: return sgd(spec, params, grads, slots, begin, end);
+    case OptimizerKind::kSgd: check = sgd(spec, lr, params, grads, slots, begin, end); break;
     case OptimizerKind::kAdam:
-    case OptimizerKind::kAdamW: return adam(spec, params, grads, slots, begin, end, step);
-    case OptimizerKind::kRmsprop: return rmsprop(spec, params, grads, slots, begin, end);
-    case OptimizerKind::kAdagrad: return adagrad(spec, params, grads, slots, begin, end);
+    case OptimizerKind::kAdamW: check = adam(spec, lr, params, grads, slots, begin, end, step); break;
+    case OptimizerKind::kRmsprop: check = rmsprop(spec, lr, params, grads, slots, begin, end); break;
+    case OptimizerKind::kAdagrad: check = adagrad(spec, lr, params, grads, slots, begin, end); break;
   }
+  return check == 0.0f;
 }
 
 }  // namespace fastprop::core

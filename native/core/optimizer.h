@@ -39,8 +39,10 @@ struct OptimizerSpec {
 // Adagrad [s].
 int optimizer_slot_count(const OptimizerSpec& spec);
 
-// Applies one update to params[begin, end). `step` counts from 1 (bias correction).
-void optimizer_update(const OptimizerSpec& spec, float* params, const float* grads,
+// Applies one update to params[begin, end) with learning rate `lr` (a schedule may vary it from
+// spec.learning_rate). `step` counts from 1 (bias correction). Returns false when an updated
+// parameter is NaN or ±Inf (checked in the same pass, at no extra memory traffic).
+bool optimizer_update(const OptimizerSpec& spec, float lr, float* params, const float* grads,
                       float* const* slots, std::size_t begin, std::size_t end, std::int64_t step);
 
 }  // namespace fastprop::core

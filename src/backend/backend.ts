@@ -14,8 +14,9 @@ export type BackendName = 'native' | 'reference';
 export type TargetBuffer = Float32Array | Int32Array;
 
 /**
- * A run of training steps: `epochs` passes over `epochRows` rows each, in mini-batches of
- * `batchSize` taken in the order given by `order` (one permutation of row indices per epoch).
+ * A run of training steps: batches [firstBatch, firstBatch + batchCount) of `epochs` passes
+ * over `epochRows` rows each, in mini-batches of `batchSize` taken in the order given by
+ * `order` (one permutation of row indices per epoch).
  */
 export interface TrainJob {
   readonly params: Float32Array;
@@ -24,6 +25,12 @@ export interface TrainJob {
   readonly optimizer: OptimizerDescription;
   /** The optimizer's step counter at the first batch (counts from 1). */
   readonly firstStep: number;
+  /** One learning rate per batch of the run (a schedule); without it, the optimizer's. */
+  readonly learningRates?: Float32Array;
+  /** > 0: clamp every gradient to [−clipValue, clipValue]. */
+  readonly clipValue: number;
+  /** > 0: rescale the gradients when their global L2 norm exceeds it. */
+  readonly clipNorm: number;
   readonly x: Float32Array;
   readonly targets: TargetBuffer;
   readonly datasetRows: number;
@@ -31,13 +38,28 @@ export interface TrainJob {
   readonly epochRows: number;
   readonly epochs: number;
   readonly batchSize: number;
+  readonly firstBatch: number;
+  readonly batchCount: number;
 }
 
+/** Why a run returned (`native/core/mlp.h` StopReason). */
+export type StopReason = 'completed' | 'cancelled' | 'nonFiniteLoss' | 'nonFiniteWeights';
+
 export interface TrainResult {
-  /** The batch-mean loss of every batch, in order. */
+  /** The batch-mean loss (with penalties) of every batch run, in order. */
   readonly batchLoss: Float64Array;
-  /** Right predictions in every batch (0 for regression losses). */
-  readonly batchCorrect: Float64Array;
+  /** The metric sum of every batch run: right predictions, or Σ|a − t| for regression. */
+  readonly batchMetric: Float64Array;
+  /** Batches whose update was applied. */
+  readonly batchesDone: number;
+  readonly stopReason: StopReason;
+}
+
+/** What evaluate reports: loss summed over rows, the metric sum, and the weights' penalty. */
+export interface Evaluation {
+  readonly lossSum: number;
+  readonly metric: number;
+  readonly penalty: number;
 }
 
 export interface Backend {
@@ -46,10 +68,11 @@ export interface Backend {
   predict(params: Float32Array, x: Float32Array, rows: number, out: Float32Array): void;
   /** grads = ∂L/∂θ of the mean loss over all rows as one batch; returns that loss. */
   gradients(params: Float32Array, x: Float32Array, targets: TargetBuffer, rows: number, grads: Float32Array): number;
-  /** Loss summed over rows, and right predictions. */
-  evaluate(params: Float32Array, x: Float32Array, targets: TargetBuffer, rows: number): { lossSum: number; correct: number };
+  evaluate(params: Float32Array, x: Float32Array, targets: TargetBuffer, rows: number): Evaluation;
   /** Runs the job off the event loop where the backend can. */
   train(job: TrainJob): Promise<TrainResult>;
+  /** Asks a running job to stop before its next batch (it resolves with stopReason 'cancelled'). */
+  cancel(): void;
   /** The kernel and thread count in use ('reference' and 1 for the reference backend). */
   info(): { kernel: string; threads: number };
   dispose(): void;

@@ -8,7 +8,7 @@
 import { FastpropError, type ErrorCode } from '../errors.ts';
 import { loadNative, type Kernel, type NativeModelHandle } from '../native.ts';
 import type { ModelSpec } from '../spec.ts';
-import type { Backend, TargetBuffer, TrainJob, TrainResult } from './backend.ts';
+import type { Backend, Evaluation, TargetBuffer, TrainJob, TrainResult } from './backend.ts';
 
 const PASSED_THROUGH: readonly string[] = ['ERR_BUSY', 'ERR_DISPOSED', 'ERR_INVALID_ARGUMENT', 'ERR_OUT_OF_RANGE'];
 
@@ -36,7 +36,7 @@ export class NativeBackend implements Backend {
   constructor(spec: ModelSpec, options: NativeBackendOptions = {}) {
     const binding = loadNative();
     try {
-      this.#model = new binding.NativeModel({ layers: spec.layers.map((l) => ({ ...l })), loss: spec.loss, huberDelta: spec.huberDelta }, options);
+      this.#model = new binding.NativeModel({ layers: spec.layers.map((l) => ({ ...l })), loss: spec.loss, huberDelta: spec.huberDelta, dropoutSeed: spec.dropoutSeed }, options);
     } catch (cause) {
       rethrow(cause, new Error());
     }
@@ -58,7 +58,7 @@ export class NativeBackend implements Backend {
     }
   }
 
-  evaluate(params: Float32Array, x: Float32Array, targets: TargetBuffer, rows: number): { lossSum: number; correct: number } {
+  evaluate(params: Float32Array, x: Float32Array, targets: TargetBuffer, rows: number): Evaluation {
     try {
       return this.#model.evaluate(params, x, targets, rows);
     } catch (cause) {
@@ -73,6 +73,10 @@ export class NativeBackend implements Backend {
     } catch (cause) {
       rethrow(cause, callSite);
     }
+  }
+
+  cancel(): void {
+    this.#model.cancel();
   }
 
   info(): { kernel: string; threads: number } {

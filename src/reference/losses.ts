@@ -125,20 +125,24 @@ export function lossAndDelta(
   return { loss: lossValue(loss, z, a, targets, rows, n, huberDelta), delta };
 }
 
-/** Right predictions in a batch (argmax for categorical, a ≥ 0.5 per output for binary). */
-export function countCorrect(loss: Loss, a: ArrayLike<number>, targets: ReferenceTargets, rows: number, n: number): number {
-  let correct = 0;
+/**
+ * The batch's metric, summed (as `metric_sum` in losses.cc): right predictions for the
+ * classification losses (argmax; a ≥ 0.5 per output for binary), Σ|a − t| for regression.
+ */
+export function metricSum(loss: Loss, a: ArrayLike<number>, targets: ReferenceTargets, rows: number, n: number): number {
+  let sum = 0;
   switch (loss) {
     case 'binaryCrossEntropy':
-      for (let i = 0; i < rows * n; i++) correct += Number(a[i]! >= 0.5 === targets.values![i]! >= 0.5);
-      return correct;
+      for (let i = 0; i < rows * n; i++) sum += Number(a[i]! >= 0.5 === targets.values![i]! >= 0.5);
+      return sum;
     case 'categoricalCrossEntropy':
-      for (let r = 0; r < rows; r++) correct += Number(argmax(a, r * n, n) === argmax(targets.values!, r * n, n));
-      return correct;
+      for (let r = 0; r < rows; r++) sum += Number(argmax(a, r * n, n) === argmax(targets.values!, r * n, n));
+      return sum;
     case 'sparseCategoricalCrossEntropy':
-      for (let r = 0; r < rows; r++) correct += Number(argmax(a, r * n, n) === targets.labels![r]);
-      return correct;
+      for (let r = 0; r < rows; r++) sum += Number(argmax(a, r * n, n) === targets.labels![r]);
+      return sum;
     default:
-      return 0;
+      for (let i = 0; i < rows * n; i++) sum += Math.abs(a[i]! - targets.values![i]!);
+      return sum;
   }
 }

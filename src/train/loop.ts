@@ -1,49 +1,58 @@
 // SPDX-License-Identifier: MIT
 /**
- * The epoch loop. It owns shuffling (so both backends see the same batches from the same seed),
- * hands whole runs of batches to the backend — one native call per epoch, never one per batch —
- * and turns per-batch results into per-epoch logs.
+ * The epoch loop. It owns shuffling (so both backends see the same batches from the same seed)
+ * and learning-rate schedules (turned into one rate per batch), hands whole runs of batches to
+ * the backend — one native call per epoch, never one per batch unless a callback asks for batch
+ * hooks — and turns per-batch results into per-epoch logs, validation and callbacks.
  *
- * Tiny datasets (XOR's four rows) would spend their time crossing into native code, so several
- * epochs go in one call until a call covers about {@link ROWS_PER_CALL} rows; their logs are
- * delivered when the call returns, each with its share of the call's time.
+ * Tiny datasets (XOR's four rows) would spend their time crossing into native code, so when
+ * nothing needs to run between epochs (no callbacks, no validation, no per-epoch schedule),
+ * several epochs go in one call until it covers about {@link ROWS_PER_CALL} rows. The batches,
+ * their order and their steps are the same either way, so the result is bit for bit the same.
  * @internal
  */
-import { batchesPerEpoch, type TargetBuffer, type TrainJob, type TrainResult } from '../backend/backend.ts';
+import { batchesPerEpoch, type Backend, type TargetBuffer, type TrainJob, type TrainResult } from '../backend/backend.ts';
+import { FastpropError } from '../errors.ts';
 import type { Optimizer } from '../optimizers/optimizer.ts';
 import type { Random } from '../random.ts';
+import type { LayerWeights } from '../model.ts';
+import type { Callback, EpochLogs, History, TrainingContext } from './callbacks.ts';
+import type { LearningRateSchedule } from './schedules.ts';
 
 export const ROWS_PER_CALL = 8192;
 
-/** What one epoch reports. */
-export interface EpochLogs {
-  /** 0-based epoch index. */
-  readonly epoch: number;
-  /** Mean training loss over the epoch's batches, weighted by batch size. */
-  readonly loss: number;
-  /** Training accuracy over the epoch, for classification losses. */
-  readonly accuracy?: number;
-  /** Wall time of the epoch in seconds. */
-  readonly seconds: number;
+/** Raised when training stops before its end for a reason other than a callback's request. */
+export class TrainingInterruptedError extends FastpropError {
+  override name = 'FastpropError';
+  /** The history of the epochs that completed. */
+  readonly history: History;
+
+  constructor(code: 'ERR_ABORTED' | 'ERR_NON_FINITE_LOSS', message: string, history: History, cause?: unknown) {
+    super(code, message, cause === undefined ? {} : { cause });
+    this.history = history;
+  }
+}
+
+/** A dataset as the backends take it. */
+export interface LoopData {
+  readonly x: Float32Array;
+  readonly targets: TargetBuffer;
+  readonly rows: number;
 }
 
 export interface TrainingState {
+  readonly backend: Backend;
   /** Runs a job on the backend (the model wraps it to mark the call in flight). */
   readonly train: (job: TrainJob) => Promise<TrainResult>;
   readonly params: Float32Array;
   readonly grads: Float32Array;
   readonly slots: readonly Float32Array[];
   readonly optimizer: Optimizer;
-  /** Optimizer steps taken so far; advanced by the loop. */
+  /** Optimizer steps and epochs taken over the model's life; advanced by the loop. */
   step: number;
-}
-
-export interface LoopData {
-  readonly x: Float32Array;
-  readonly targets: TargetBuffer;
-  readonly rows: number;
-  /** How many predictions `correct` counts per row (0: no accuracy). */
-  readonly accuracyPerRow: number;
+  epoch: number;
+  readonly getWeights: () => LayerWeights[];
+  readonly setWeights: (weights: readonly LayerWeights[]) => void;
 }
 
 export interface LoopOptions {
@@ -51,55 +60,188 @@ export interface LoopOptions {
   readonly batchSize: number;
   readonly shuffle: boolean;
   readonly random: Random;
-  readonly onEpochEnd?: ((logs: EpochLogs) => void | Promise<void>) | undefined;
+  readonly validation?: LoopData | undefined;
+  readonly callbacks: readonly Callback[];
+  readonly schedule?: LearningRateSchedule | undefined;
+  readonly clipValue: number;
+  readonly clipNorm: number;
+  readonly signal?: AbortSignal | undefined;
+  /** Kind of per-epoch metric: 'accuracy' out of `metricPerRow` per row, 'mae', or none. */
+  readonly metric: 'accuracy' | 'mae' | undefined;
+  readonly metricPerRow: number;
 }
 
-export async function runEpochs(state: TrainingState, data: LoopData, options: LoopOptions): Promise<EpochLogs[]> {
+function emptyHistory(options: LoopOptions): History {
+  const withMetric = (key: 'accuracy' | 'mae') => (options.metric === key ? { [key]: [] as number[] } : {});
+  return {
+    loss: [],
+    ...withMetric('accuracy'),
+    ...withMetric('mae'),
+    ...(options.validation ? { valLoss: [], ...(options.metric ? { [`val${options.metric === 'mae' ? 'Mae' : 'Accuracy'}`]: [] } : {}) } : {}),
+    learningRate: [],
+    seconds: [],
+  };
+}
+
+export async function runTraining(state: TrainingState, data: LoopData, options: LoopOptions): Promise<History> {
   const { rows } = data;
-  const perEpoch = batchesPerEpoch(rows, options.batchSize);
-  const epochsPerCall = Math.max(1, Math.floor(ROWS_PER_CALL / rows));
-  const logs: EpochLogs[] = [];
-  for (let first = 0; first < options.epochs; first += epochsPerCall) {
-    const epochs = Math.min(epochsPerCall, options.epochs - first);
-    const order = new Uint32Array(epochs * rows);
-    for (let e = 0; e < epochs; e++) {
-      if (options.shuffle) order.set(options.random.permutation(rows), e * rows);
-      else for (let i = 0; i < rows; i++) order[e * rows + i] = i;
-    }
-    const started = performance.now();
-    const result = await state.train({
-      params: state.params,
-      grads: state.grads,
-      slots: state.slots,
-      optimizer: state.optimizer.describe(),
-      firstStep: state.step + 1,
-      x: data.x,
-      targets: data.targets,
-      datasetRows: rows,
-      order,
-      epochRows: rows,
-      epochs,
-      batchSize: options.batchSize,
-    });
-    state.step += epochs * perEpoch;
-    const seconds = (performance.now() - started) / 1000 / epochs;
-    for (let e = 0; e < epochs; e++) {
-      let lossSum = 0;
-      let correct = 0;
-      for (let b = 0; b < perEpoch; b++) {
-        const batchRows = Math.min(options.batchSize, rows - b * options.batchSize);
-        lossSum += result.batchLoss[e * perEpoch + b]! * batchRows;
-        correct += result.batchCorrect[e * perEpoch + b]!;
+  const { batchSize, callbacks } = options;
+  const perEpoch = batchesPerEpoch(rows, batchSize);
+  const history = emptyHistory(options);
+  let stopRequested = false;
+  const context: TrainingContext = {
+    history,
+    stopTraining: () => {
+      stopRequested = true;
+    },
+    learningRateScale: 1,
+    getWeights: state.getWeights,
+    setWeights: state.setWeights,
+  };
+  const batchHooks = callbacks.some((c) => c.onBatchBegin || c.onBatchEnd);
+  const groupEpochs = callbacks.length === 0 && !options.validation && options.schedule?.per !== 'epoch';
+  const epochsPerCall = groupEpochs ? Math.max(1, Math.floor(ROWS_PER_CALL / rows)) : 1;
+  const base = state.optimizer.describe().learningRate;
+  const rateAt = (step: number, epoch: number) => {
+    const schedule = options.schedule;
+    const rate = schedule ? schedule.rate(base, schedule.per === 'step' ? step : epoch) : base;
+    return Math.fround(rate * context.learningRateScale);
+  };
+  const onAbort = () => state.backend.cancel();
+  options.signal?.addEventListener('abort', onAbort);
+
+  const aborted = (batchesDone: number, epoch: number) =>
+    new TrainingInterruptedError(
+      'ERR_ABORTED',
+      `Training was aborted in epoch ${epoch + 1} after ${batchesDone} of its batches; the model keeps the weights of the last completed batch`,
+      history,
+      options.signal?.reason,
+    );
+
+  let failure: TrainingInterruptedError | undefined;
+  try {
+    for (const c of callbacks) await c.onTrainBegin?.(context);
+    for (let first = 0; first < options.epochs && !stopRequested; first += epochsPerCall) {
+      if (options.signal?.aborted) throw aborted(0, first);
+      const epochs = Math.min(epochsPerCall, options.epochs - first);
+      for (const c of callbacks) await c.onEpochBegin?.(first, context);
+      const order = new Uint32Array(epochs * rows);
+      for (let e = 0; e < epochs; e++) {
+        if (options.shuffle) order.set(options.random.permutation(rows), e * rows);
+        else for (let i = 0; i < rows; i++) order[e * rows + i] = i;
       }
-      const entry: EpochLogs = {
-        epoch: first + e,
-        loss: lossSum / rows,
-        ...(data.accuracyPerRow > 0 ? { accuracy: correct / (rows * data.accuracyPerRow) } : {}),
-        seconds,
-      };
-      logs.push(entry);
-      await options.onEpochEnd?.(entry);
+      const started = performance.now();
+      const losses = new Float64Array(epochs * perEpoch);
+      const metrics = new Float64Array(epochs * perEpoch);
+      const rates = new Float32Array(epochs * perEpoch);
+      // Batch hooks need a call per batch; otherwise the whole run goes in one call.
+      const callSize = batchHooks ? 1 : epochs * perEpoch;
+      let done = 0; // batches of this run whose update was applied
+      for (let firstBatch = 0; firstBatch < epochs * perEpoch && !stopRequested; firstBatch += callSize) {
+        const batchCount = Math.min(callSize, epochs * perEpoch - firstBatch);
+        const learningRates = new Float32Array(batchCount);
+        for (let i = 0; i < batchCount; i++) {
+          const epoch = state.epoch + Math.floor((firstBatch + i) / perEpoch);
+          learningRates[i] = rateAt(state.step + i, epoch);
+        }
+        if (batchHooks) for (const c of callbacks) await c.onBatchBegin?.(firstBatch % perEpoch, context);
+        // The update of a batch whose weights become non-finite cannot be undone in place, so
+        // keep what to restore; it is one copy of the parameters per call.
+        const snapshot = [state.params.slice(), ...state.slots.map((s) => s.slice())];
+        const job = (count: number, rates: Float32Array): TrainJob => ({
+          params: state.params, grads: state.grads, slots: state.slots, optimizer: state.optimizer.describe(),
+          firstStep: state.step + 1, learningRates: rates, clipValue: options.clipValue, clipNorm: options.clipNorm,
+          x: data.x, targets: data.targets, datasetRows: rows, order, epochRows: rows, epochs, batchSize,
+          firstBatch, batchCount: count,
+        });
+        const result = await state.train(job(batchCount, learningRates));
+        let applied = result.batchesDone;
+        if (result.stopReason === 'nonFiniteWeights') {
+          // Back to the start of the call, then replay the good batches: training is
+          // deterministic, so this lands exactly on the weights from before the bad step.
+          state.params.set(snapshot[0]!);
+          state.slots.forEach((slot, i) => slot.set(snapshot[i + 1]!));
+          applied = result.batchesDone - 1;
+          if (applied > 0) await state.train(job(applied, learningRates.subarray(0, applied)));
+        }
+        losses.set(result.batchLoss.subarray(0, applied), firstBatch);
+        metrics.set(result.batchMetric.subarray(0, applied), firstBatch);
+        rates.set(learningRates.subarray(0, applied), firstBatch);
+        state.step += applied;
+        done += applied;
+        const bad = firstBatch + applied;
+        const where = `epoch ${first + Math.floor(bad / perEpoch) + 1}, batch ${(bad % perEpoch) + 1}`;
+        const help = 'training stopped and the weights from before that step are kept (help: lower the learning rate, or clip gradients with clipNorm)';
+        if (result.stopReason === 'cancelled') failure = aborted(bad % perEpoch, first + Math.floor(bad / perEpoch));
+        if (result.stopReason === 'nonFiniteLoss') {
+          failure = new TrainingInterruptedError('ERR_NON_FINITE_LOSS', `The loss became ${result.batchLoss[applied]} in ${where}; ${help}`, history);
+        }
+        if (result.stopReason === 'nonFiniteWeights') {
+          failure = new TrainingInterruptedError('ERR_NON_FINITE_LOSS', `An update made the weights non-finite in ${where}; ${help}`, history);
+        }
+        if (failure) break;
+        if (batchHooks) {
+          const b = firstBatch % perEpoch;
+          const size = Math.min(batchSize, rows - b * batchSize);
+          const metric = options.metric === 'accuracy' ? { accuracy: metrics[firstBatch]! / (size * options.metricPerRow) }
+            : options.metric === 'mae' ? { mae: metrics[firstBatch]! / (size * options.metricPerRow) } : {};
+          for (const c of callbacks) await c.onBatchEnd?.(b, { batch: b, size, loss: losses[firstBatch]!, ...metric }, context);
+          if (options.signal?.aborted) {
+            failure = aborted(b + 1, first);
+            break;
+          }
+        }
+      }
+      const seconds = (performance.now() - started) / 1000 / epochs;
+      // Training may have stopped mid-epoch: that epoch gets no log.
+      const completed = Math.floor(done / perEpoch);
+      for (let e = 0; e < completed; e++) {
+        let lossSum = 0;
+        let metricSum = 0;
+        for (let b = 0; b < perEpoch; b++) {
+          const size = Math.min(batchSize, rows - b * batchSize);
+          lossSum += losses[e * perEpoch + b]! * size;
+          metricSum += metrics[e * perEpoch + b]!;
+        }
+        const logs = epochLogs(state, options, first + e, lossSum / rows, metricSum / (rows * options.metricPerRow), rates[(e + 1) * perEpoch - 1]!, seconds);
+        record(history, logs);
+        state.epoch++;
+        for (const c of callbacks) await c.onEpochEnd?.(first + e, logs, context);
+      }
+      if (failure) throw failure;
     }
+    for (const c of callbacks) await c.onTrainEnd?.(context);
+    return history;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
   }
-  return logs;
+}
+
+function epochLogs(state: TrainingState, options: LoopOptions, epoch: number, loss: number, metric: number, learningRate: number, seconds: number): EpochLogs {
+  const metricKey = options.metric;
+  let validation = {};
+  if (options.validation) {
+    const v = options.validation;
+    const result = state.backend.evaluate(state.params, v.x, v.targets, v.rows);
+    const valMetric = result.metric / (v.rows * options.metricPerRow);
+    validation = {
+      valLoss: result.lossSum / v.rows + result.penalty,
+      ...(metricKey === 'accuracy' ? { valAccuracy: valMetric } : metricKey === 'mae' ? { valMae: valMetric } : {}),
+    };
+  }
+  return {
+    epoch,
+    loss,
+    ...(metricKey === 'accuracy' ? { accuracy: metric } : metricKey === 'mae' ? { mae: metric } : {}),
+    ...validation,
+    learningRate,
+    seconds,
+  };
+}
+
+function record(history: History, logs: EpochLogs): void {
+  for (const key of Object.keys(history) as (keyof History)[]) {
+    const value = logs[key as keyof EpochLogs];
+    if (value !== undefined) history[key]!.push(value);
+  }
 }

@@ -20,7 +20,8 @@ function job(overrides: Record<string, unknown> = {}) {
     params: new Float32Array(PARAMS), grads: new Float32Array(PARAMS), slots: [],
     optimizer: { kind: 'sgd', learningRate: 0.1, momentum: 0, nesterov: false, beta1: 0, beta2: 0, rho: 0, epsilon: 0, weightDecay: 0 }, firstStep: 1,
     x: new Float32Array(8), targets: new Int32Array([0, 1]), datasetRows: 2,
-    order: new Uint32Array([0, 1]), epochRows: 2, epochs: 1, batchSize: 2, ...overrides,
+    order: new Uint32Array([0, 1]), epochRows: 2, epochs: 1, batchSize: 2, firstBatch: 0, batchCount: 1,
+    clipValue: 0, clipNorm: 0, ...overrides,
   };
 }
 

@@ -20,7 +20,8 @@ async function train(binding) {
   const model = new binding.NativeModel(spec, { threads: 1 });
   const result = await model.train({ params, grads: new Float32Array(count), slots: [new Float32Array(count)],
     optimizer: { kind: 'sgd', learningRate: 0.1, momentum: 0.9, nesterov: false, beta1: 0, beta2: 0, rho: 0, epsilon: 0, weightDecay: 0 }, firstStep: 1, x, targets, datasetRows: rows,
-    order: new Uint32Array(rows * 20).map((_, i) => i % rows), epochRows: rows, epochs: 20, batchSize: 16 });
+    order: new Uint32Array(rows * 20).map((_, i) => i % rows), epochRows: rows, epochs: 20, batchSize: 16,
+    firstBatch: 0, batchCount: 80, clipValue: 0, clipNorm: 0 });
   model.dispose();
   return { losses: Array.from(result.batchLoss), params: Array.from(params) };
 }`;
