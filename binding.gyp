@@ -47,6 +47,7 @@
         "native/core/gemm.cc",
         "native/core/dispatch.cc",
         "native/core/thread_pool.cc",
+        "native/core/peak_probe.cc",
         "native/core/kernels/gemm_scalar.cc"
       ],
       "conditions": [["target_arch=='x64'", {

@@ -36,6 +36,8 @@ export interface NativeBinding {
     a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number,
     c: Float32Array, ldc: number, bias: Float32Array | null, kernel: Kernel, threads: number,
   ): void;
+  /** GFLOP/s of a register-only multiply-add probe on `threads` threads (benchmarks). */
+  _fmaPeak(kernel: Kernel, threads: number): number;
 }
 
 /**

@@ -7,6 +7,7 @@
 #include "binding/convert.h"
 #include "core/dispatch.h"
 #include "core/gemm.h"
+#include "core/peak_probe.h"
 
 namespace fastprop::binding {
 
@@ -50,6 +51,17 @@ Napi::Value sgemm_for_tests(const Napi::CallbackInfo& info) {
   gemm.sgemm(ta ? core::Trans::kYes : core::Trans::kNo, tb ? core::Trans::kYes : core::Trans::kNo, m, n,
              k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
   return env.Undefined();
+}
+
+Napi::Value fma_peak_for_bench(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  core::Isa isa;
+  const std::string kernel = string_arg(info[0], "kernel");
+  if (!core::parse_isa(kernel.c_str(), &isa)) throw_type_error(env, "unknown kernel '" + kernel + "'");
+  if (!core::isa_supported(isa)) throw_range_error(env, "kernel '" + kernel + "' is not supported by this CPU");
+  const int threads = int(size_arg(info[1], "threads", 64));
+  if (threads < 1) throw_range_error(env, "expected threads >= 1");
+  return Napi::Number::New(env, core::fma_peak_gflops(isa, threads, 0.2));
 }
 
 }  // namespace fastprop::binding

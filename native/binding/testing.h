@@ -12,4 +12,7 @@ namespace fastprop::binding {
 //        bias: Float32Array | null, kernel: string, threads: number): void
 Napi::Value sgemm_for_tests(const Napi::CallbackInfo& info);
 
+// _fmaPeak(kernel: string, threads: number): number — GFLOP/s of the peak probe (peak_probe.h).
+Napi::Value fma_peak_for_bench(const Napi::CallbackInfo& info);
+
 }  // namespace fastprop::binding

@@ -33,6 +33,15 @@ describe('the native addon', () => {
     expect(info.defaultThreads).toBeGreaterThanOrEqual(1);
   });
 
+  it('has a peak probe for each kernel it supports', () => {
+    for (const kernel of binding.backendInfo().kernels) {
+      const gflops = binding._fmaPeak(kernel, 1);
+      expect(gflops).toBeGreaterThan(0.1);
+      expect(gflops).toBeLessThan(1e5);
+    }
+    expect(() => binding._fmaPeak('neon' as never, 1)).toThrow("unknown kernel 'neon'");
+  });
+
   it('rejects a spec whose layers do not chain', () => {
     const bad = { ...spec, layers: [spec.layers[0], { ...spec.layers[1], inputs: 5 }] };
     expect(() => new binding.NativeModel(bad as never, {})).toThrow('layer 1 expects 5 inputs but layer 0 has 3 units');
