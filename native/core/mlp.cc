@@ -17,6 +17,11 @@ namespace {
 // efficient products, small enough that the activations stay in cache-friendly sizes.
 constexpr std::size_t kInferenceChunk = 256;
 
+// Batches up to this size train through Mlp::fused_update. Its ∂L/∂W rows are computed by plain
+// loops (at baseline flags), which beat a GEMM when there are this few rows to sum; beyond, the
+// GEMM's SIMD kernels win.
+constexpr std::size_t kFusedMaxRows = 4;
+
 // Element-wise passes are memory-bound: below this many elements per thread, waking a second
 // thread costs more than it saves.
 constexpr std::size_t kMinElementsPerThread = 1 << 14;
@@ -37,17 +42,22 @@ Mlp::Mlp(ModelSpec spec, Isa isa, ThreadPool* pool)
       dropout_on_(spec_.layers.size(), false) {}
 
 template <typename Fn>
-void Mlp::parallel_range(std::size_t n, std::size_t min_per_thread, const Fn& fn) {
+void Mlp::parallel_chunks(std::size_t n, std::size_t min_per_thread, const Fn& fn) {
   ThreadPool* pool = gemm_.pool();
   const std::size_t threads = pool ? std::size_t(pool->size()) : 1;
   const std::size_t chunks = std::max<std::size_t>(1, std::min(threads, n / std::max<std::size_t>(1, min_per_thread)));
   if (chunks == 1) {
-    fn(std::size_t(0), n);
+    fn(std::size_t(0), n, std::size_t(0));
     return;
   }
   // Chunk bounds depend on n and the chunk count only; every pass split this way is
   // element-wise (or per row / per column), so the result does not depend on the split.
-  pool->parallel_for(chunks, [&](std::size_t task, int) { fn(n * task / chunks, n * (task + 1) / chunks); });
+  pool->parallel_for(chunks, [&](std::size_t task, int) { fn(n * task / chunks, n * (task + 1) / chunks, task); });
+}
+
+template <typename Fn>
+void Mlp::parallel_range(std::size_t n, std::size_t min_per_thread, const Fn& fn) {
+  parallel_chunks(n, min_per_thread, [&](std::size_t begin, std::size_t end, std::size_t) { fn(begin, end); });
 }
 
 void Mlp::reserve(std::size_t rows) {
@@ -66,6 +76,8 @@ void Mlp::reserve(std::size_t rows) {
   batch_x_.resize(rows * spec_.input_size());
   batch_t_.resize(rows * spec_.output_size());
   batch_labels_.resize(rows);
+  ThreadPool* pool = gemm_.pool();
+  fused_rows_.resize((pool ? std::size_t(pool->size()) : 1) * spec_.widest_layer());
   capacity_ = rows;
 }
 
@@ -135,50 +147,110 @@ double Mlp::add_penalties(const float* params, float* grads) {
 }
 
 double Mlp::backward(const float* params, const float* x, const Targets& targets,
-                     std::size_t rows, float* grads) {
+                     std::size_t rows, float* grads, FusedUpdate* fused) {
   const std::size_t last = spec_.layers.size() - 1;
-  const double loss = loss_and_delta(spec_.loss, spec_.layers[last], z_[last].data(),
-                                     a_[last].data(), targets, rows, delta_.data(),
-                                     spec_.huber_delta);
+  double loss = loss_and_delta(spec_.loss, spec_.layers[last], z_[last].data(), a_[last].data(),
+                               targets, rows, delta_.data(), spec_.huber_delta);
+  if (fused) {
+    // The penalty of the weights as they are, and no update at all after a non-finite loss.
+    if (has_penalty(spec_)) loss += penalty(params);
+    if (!std::isfinite(loss)) return loss;
+  }
   for (std::size_t l = last + 1; l-- > 0;) {
     const LayerSpec& layer = spec_.layers[l];
     const std::size_t n = layer.units;
     const float* input = l == 0 ? x : (dropout_on_[l - 1] ? dropped_[l - 1].data() : a_[l - 1].data());
-    float* dw = grads + spec_.weights_offset(l);
-    float* db = grads + spec_.bias_offset(l);
     const float* delta = delta_.data();
-    // ∂L/∂W = inputᵀ·δ   (input read transposed in place)
-    gemm_.sgemm(Trans::kYes, Trans::kNo, layer.inputs, n, rows, 1.0f, input, layer.inputs, delta, n,
-                0.0f, dw, n);
-    // ∂L/∂b = Σ_rows δ: each column summed in row order, so the split over columns between
-    // threads never changes a value.
-    parallel_range(n, 64, [&](std::size_t j0, std::size_t j1) {
-      std::fill(db + j0, db + j1, 0.0f);
-      for (std::size_t r = 0; r < rows; ++r) {
-        const float* dr = delta + r * n;
-        for (std::size_t j = j0; j < j1; ++j) db[j] += dr[j];
-      }
-    });
-    if (l == 0) break;
-    // δ_{l−1} = (δ_l·W_lᵀ) ⊙ dropout mask ⊙ f'(z_{l−1})
-    const LayerSpec& below = spec_.layers[l - 1];
-    const std::size_t m = below.units;
-    const float* w = params + spec_.weights_offset(l);
-    float* prev = delta_prev_.data();
-    gemm_.sgemm(Trans::kNo, Trans::kYes, rows, m, n, 1.0f, delta, n, w, n, 0.0f, prev, m);
-    const float* mask = dropout_on_[l - 1] ? mask_[l - 1].data() : nullptr;
-    const float* z = z_[l - 1].data();
-    const float* a = a_[l - 1].data();
-    parallel_range(rows, kMinElementsPerThread / m + 1, [&](std::size_t r0, std::size_t r1) {
-      if (mask) {
-        for (std::size_t i = r0 * m; i < r1 * m; ++i) prev[i] *= mask[i];
-      }
-      activation_backward(below.activation, below.leaky_slope, z + r0 * m, a + r0 * m, prev + r0 * m,
-                          r1 - r0, m);
-    });
-    std::swap(delta_, delta_prev_);
+    if (l > 0) {
+      // δ_{l−1} = (δ_l·W_lᵀ) ⊙ dropout mask ⊙ f'(z_{l−1}), from W_l before any update.
+      const LayerSpec& below = spec_.layers[l - 1];
+      const std::size_t m = below.units;
+      const float* w = params + spec_.weights_offset(l);
+      float* prev = delta_prev_.data();
+      gemm_.sgemm(Trans::kNo, Trans::kYes, rows, m, n, 1.0f, delta, n, w, n, 0.0f, prev, m);
+      const float* mask = dropout_on_[l - 1] ? mask_[l - 1].data() : nullptr;
+      const float* z = z_[l - 1].data();
+      const float* a = a_[l - 1].data();
+      parallel_range(rows, kMinElementsPerThread / m + 1, [&](std::size_t r0, std::size_t r1) {
+        if (mask) {
+          for (std::size_t i = r0 * m; i < r1 * m; ++i) prev[i] *= mask[i];
+        }
+        activation_backward(below.activation, below.leaky_slope, z + r0 * m, a + r0 * m, prev + r0 * m,
+                            r1 - r0, m);
+      });
+    }
+    if (fused) {
+      fused_update(l, input, rows, *fused);
+    } else {
+      float* dw = grads + spec_.weights_offset(l);
+      float* db = grads + spec_.bias_offset(l);
+      // ∂L/∂W = inputᵀ·δ   (input read transposed in place)
+      gemm_.sgemm(Trans::kYes, Trans::kNo, layer.inputs, n, rows, 1.0f, input, layer.inputs, delta, n,
+                  0.0f, dw, n);
+      // ∂L/∂b = Σ_rows δ: each column summed in row order, so the split over columns between
+      // threads never changes a value.
+      parallel_range(n, 64, [&](std::size_t j0, std::size_t j1) {
+        std::fill(db + j0, db + j1, 0.0f);
+        for (std::size_t r = 0; r < rows; ++r) {
+          const float* dr = delta + r * n;
+          for (std::size_t j = j0; j < j1; ++j) db[j] += dr[j];
+        }
+      });
+    }
+    if (l > 0) std::swap(delta_, delta_prev_);
   }
+  if (!fused && has_penalty(spec_)) loss += add_penalties(params, grads);
   return loss;
+}
+
+void Mlp::fused_update(std::size_t l, const float* input, std::size_t rows, FusedUpdate& fused) {
+  const LayerSpec& layer = spec_.layers[l];
+  const TrainJob& job = *fused.job;
+  const std::size_t in = layer.inputs, n = layer.units;
+  const std::size_t w_offset = spec_.weights_offset(l), b_offset = spec_.bias_offset(l);
+  const float* delta = delta_.data();
+  const float l1 = layer.l1, two_l2 = 2.0f * layer.l2, clip = job.clip_value;
+  std::atomic<bool> finite{true};
+  // Row i of W (and of its optimizer slots) starts at offset + i·n; the bias is row `in`.
+  auto update_row = [&](std::size_t offset, float* g) {
+    float* row_slots[kMaxOptimizerSlots] = {nullptr, nullptr};
+    for (int s = 0; s < kMaxOptimizerSlots; ++s) {
+      if (job.slots[s]) row_slots[s] = job.slots[s] + offset;
+    }
+    if (clip > 0.0f) {
+      for (std::size_t j = 0; j < n; ++j) g[j] = std::clamp(g[j], -clip, clip);
+    }
+    if (!optimizer_update(job.optimizer, fused.learning_rate, job.params + offset, g, row_slots, 0, n,
+                          fused.step)) {
+      finite.store(false, std::memory_order_relaxed);
+    }
+  };
+  parallel_chunks(in + 1, 16, [&](std::size_t i0, std::size_t i1, std::size_t chunk) {
+    float* g = fused_rows_.data() + chunk * spec_.widest_layer();
+    for (std::size_t i = i0; i < i1; ++i) {
+      std::fill(g, g + n, 0.0f);
+      if (i == in) {  // the bias: Σ_rows δ
+        for (std::size_t r = 0; r < rows; ++r) {
+          for (std::size_t j = 0; j < n; ++j) g[j] += delta[r * n + j];
+        }
+        update_row(b_offset, g);
+        continue;
+      }
+      // Row i of ∂L/∂W = Σ_r input[r][i]·δ[r]  (rows with a zero input add nothing: MNIST's
+      // pixels are mostly zero).
+      for (std::size_t r = 0; r < rows; ++r) {
+        const float a = input[r * in + i];
+        if (a == 0.0f) continue;
+        for (std::size_t j = 0; j < n; ++j) g[j] += a * delta[r * n + j];
+      }
+      if (l1 != 0.0f || two_l2 != 0.0f) {
+        const float* w = job.params + w_offset + i * n;
+        for (std::size_t j = 0; j < n; ++j) g[j] += l1 * float((w[j] > 0.0f) - (w[j] < 0.0f)) + two_l2 * w[j];
+      }
+      update_row(w_offset + i * n, g);
+    }
+  });
+  if (!finite.load()) fused.finite = false;
 }
 
 void Mlp::predict(const float* params, const float* x, std::size_t rows, float* out) {
@@ -196,9 +268,7 @@ double Mlp::gradients(const float* params, const float* x, const Targets& target
                       std::size_t rows, float* grads) {
   reserve(rows);
   forward(params, x, rows);
-  double loss = backward(params, x, targets, rows, grads);
-  if (has_penalty(spec_)) loss += add_penalties(params, grads);
-  return loss;
+  return backward(params, x, targets, rows, grads);
 }
 
 Mlp::Evaluation Mlp::evaluate(const float* params, const float* x, const Targets& targets,
@@ -227,7 +297,6 @@ Mlp::Evaluation Mlp::evaluate(const float* params, const float* x, const Targets
 TrainOutcome Mlp::train(const TrainJob& job) {
   const std::size_t in = spec_.input_size(), n = spec_.output_size();
   const bool labels = uses_labels(spec_.loss);
-  const bool penalised = has_penalty(spec_);
   const std::size_t count = spec_.parameter_count();
   const std::size_t per_epoch = batches_per_epoch(job.epoch_rows, job.batch_size);
   reserve(std::min(job.batch_size, job.epoch_rows));
@@ -257,8 +326,23 @@ TrainOutcome Mlp::train(const TrainJob& job) {
 
     forward(job.params, batch_x_.data(), rows, step);
     job.batch_metric[i] = metric_sum(spec_.loss, a_.back().data(), batch_targets, rows, n);
-    double loss = backward(job.params, batch_x_.data(), batch_targets, rows, job.grads);
-    if (penalised) loss += add_penalties(job.params, job.grads);
+    const float lr = job.learning_rates ? job.learning_rates[i] : job.optimizer.learning_rate;
+    if (rows <= kFusedMaxRows && job.clip_norm == 0.0f) {
+      FusedUpdate fused{&job, lr, step};
+      const double loss = backward(job.params, batch_x_.data(), batch_targets, rows, job.grads, &fused);
+      job.batch_loss[i] = loss;
+      if (!std::isfinite(loss)) {
+        outcome.reason = StopReason::kNonFiniteLoss;  // nothing was updated
+        return outcome;
+      }
+      outcome.batches_done = i + 1;
+      if (!fused.finite) {
+        outcome.reason = StopReason::kNonFiniteWeights;
+        return outcome;
+      }
+      continue;
+    }
+    const double loss = backward(job.params, batch_x_.data(), batch_targets, rows, job.grads);
     job.batch_loss[i] = loss;
     if (!std::isfinite(loss)) {
       outcome.reason = StopReason::kNonFiniteLoss;  // this batch's update is not applied
@@ -282,7 +366,6 @@ TrainOutcome Mlp::train(const TrainJob& job) {
         });
       }
     }
-    const float lr = job.learning_rates ? job.learning_rates[i] : job.optimizer.learning_rate;
     std::atomic<bool> finite{true};
     parallel_range(count, kMinElementsPerThread, [&](std::size_t i0, std::size_t i1) {
       if (!optimizer_update(job.optimizer, lr, job.params, job.grads, job.slots, i0, i1, step)) {

@@ -95,16 +95,30 @@ class Mlp {
   void reserve(std::size_t rows);
   // `dropout_step` ≥ 1 turns dropout on, with the masks of that optimizer step.
   void forward(const float* params, const float* x, std::size_t rows, std::int64_t dropout_step = 0);
-  // Fills grads for the batch whose forward pass is in the workspace; returns the loss
-  // (with penalties).
+  // For small training batches, backward() can apply the optimizer update layer by layer as it
+  // goes, computing each row of ∂L/∂W just before updating that row of W: ∂L/∂W is then never
+  // written out and read back, which is most of a small batch's memory traffic.
+  struct FusedUpdate {
+    const TrainJob* job;
+    float learning_rate;
+    std::int64_t step;
+    bool finite = true;  // out: false when an update produced a NaN or ±Inf parameter
+  };
+  // Backpropagates the batch whose forward pass is in the workspace and returns the loss (with
+  // penalties). Without `fused`, fills grads (penalties included); with it, updates the
+  // parameters instead — unless the loss is not finite, in which case nothing is updated.
   double backward(const float* params, const float* x, const Targets& targets, std::size_t rows,
-                  float* grads);
+                  float* grads, FusedUpdate* fused = nullptr);
+  void fused_update(std::size_t layer, const float* input, std::size_t rows, FusedUpdate& fused);
   // L1/L2: adds the penalties' gradients to grads and returns the penalty.
   double add_penalties(const float* params, float* grads);
   double penalty(const float* params) const;
-  // Splits [0, n) over the pool when it is worth it; fn(begin, end).
+  // Splits [0, n) over the pool when it is worth it; fn(begin, end) or, for parallel_chunks,
+  // fn(begin, end, chunk) with chunk < the pool's size.
   template <typename Fn>
   void parallel_range(std::size_t n, std::size_t min_per_thread, const Fn& fn);
+  template <typename Fn>
+  void parallel_chunks(std::size_t n, std::size_t min_per_thread, const Fn& fn);
 
   ModelSpec spec_;
   Gemm gemm_;
@@ -116,6 +130,7 @@ class Mlp {
   std::vector<bool> dropout_on_;  // whether the current forward pass applied each layer's dropout
   std::vector<float> delta_, delta_prev_;
   std::vector<float> batch_x_, batch_t_;
+  std::vector<float> fused_rows_;  // one row of ∂L/∂W per pool thread (fused_update)
   std::vector<std::int32_t> batch_labels_;
 };
 

@@ -100,3 +100,22 @@ describe.each(availableKernels())('penalties, dropout and clipping: native (%s) 
     });
   });
 });
+
+describe.each(availableKernels())('small batches (the fused ∂L/∂W + update path): native (%s) = reference', (kernel) => {
+  it.each([1, 3])('batch %i with penalties, dropout, clipValue and Adam', async (batchSize) => {
+    const { Adam } = await import('../../src/optimizers/adam.ts');
+    const make = (backend: 'native' | 'reference') =>
+      new Sequential({ ...options(), optimizer: new Adam({ learningRate: 0.01 }), backend, ...(backend === 'native' ? { kernel } : {}) });
+    const [native, reference] = [make('native'), make('reference')];
+    const fit = { epochs: 1, batchSize, seed: 3, clipValue: 0.05 };
+    const [a, b] = [await native.fit(x, labels, fit), await reference.fit(x, labels, fit)];
+    expect(relativeError(a.loss, b.loss)).toBeLessThan(1e-4);
+    native.getWeights().forEach((layer, l) => {
+      expect(relativeError(layer.kernel, reference.getWeights()[l]!.kernel)).toBeLessThan(1e-4);
+      expect(relativeError(layer.bias, reference.getWeights()[l]!.bias)).toBeLessThan(1e-4);
+    });
+    const [sa, sb] = [native.getOptimizerState(), reference.getOptimizerState()];
+    expect(sa.step).toBe(Math.ceil(rows / batchSize));
+    sa.slots.forEach((slot, i) => expect(relativeError(slot, sb.slots[i]!)).toBeLessThan(1e-4));
+  });
+});
