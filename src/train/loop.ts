@@ -88,6 +88,7 @@ export async function runTraining(state: TrainingState, data: LoopData, options:
   const { batchSize, callbacks } = options;
   const perEpoch = batchesPerEpoch(rows, batchSize);
   const history = emptyHistory(options);
+  const historyKeys = Object.keys(history) as (keyof History)[];
   let stopRequested = false;
   const context: TrainingContext = {
     history,
@@ -204,7 +205,7 @@ export async function runTraining(state: TrainingState, data: LoopData, options:
           metricSum += metrics[e * perEpoch + b]!;
         }
         const logs = epochLogs(state, options, first + e, lossSum / rows, metricSum / (rows * options.metricPerRow), rates[(e + 1) * perEpoch - 1]!, seconds);
-        record(history, logs);
+        record(history, historyKeys, logs);
         state.epoch++;
         for (const c of callbacks) await c.onEpochEnd?.(first + e, logs, context);
       }
@@ -218,30 +219,23 @@ export async function runTraining(state: TrainingState, data: LoopData, options:
 }
 
 function epochLogs(state: TrainingState, options: LoopOptions, epoch: number, loss: number, metric: number, learningRate: number, seconds: number): EpochLogs {
-  const metricKey = options.metric;
-  let validation = {};
+  // Built by assignment: with thousands of tiny epochs (XOR) this runs once per few microseconds.
+  const logs: { -readonly [K in keyof EpochLogs]: EpochLogs[K] } = { epoch, loss, learningRate, seconds };
+  if (options.metric) logs[options.metric] = metric;
   if (options.validation) {
     const v = options.validation;
     const result = state.backend.evaluate(state.params, v.x, v.targets, v.rows);
+    logs.valLoss = result.lossSum / v.rows + result.penalty;
     const valMetric = result.metric / (v.rows * options.metricPerRow);
-    validation = {
-      valLoss: result.lossSum / v.rows + result.penalty,
-      ...(metricKey === 'accuracy' ? { valAccuracy: valMetric } : metricKey === 'mae' ? { valMae: valMetric } : {}),
-    };
+    if (options.metric === 'accuracy') logs.valAccuracy = valMetric;
+    if (options.metric === 'mae') logs.valMae = valMetric;
   }
-  return {
-    epoch,
-    loss,
-    ...(metricKey === 'accuracy' ? { accuracy: metric } : metricKey === 'mae' ? { mae: metric } : {}),
-    ...validation,
-    learningRate,
-    seconds,
-  };
+  return logs;
 }
 
-function record(history: History, logs: EpochLogs): void {
-  for (const key of Object.keys(history) as (keyof History)[]) {
-    const value = logs[key as keyof EpochLogs];
+function record(history: History, keys: readonly (keyof History)[], logs: EpochLogs): void {
+  for (const key of keys) {
+    const value = logs[key];
     if (value !== undefined) history[key]!.push(value);
   }
 }
