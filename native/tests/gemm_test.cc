@@ -486,6 +486,8 @@ Rate bench_shape(Gemm& g, const Shape& s, double budget) {
   return {samples[samples.size() / 2], samples.back()};
 }
 
+std::size_t round_up_to(std::size_t x, std::size_t to) { return (x + to - 1) / to * to; }
+
 // The micro-kernels alone, on one tile whose packed panels stay in L1/L2: the ceiling the
 // blocking can reach.
 int run_kernel_bench() {
@@ -520,6 +522,29 @@ int run_kernel_bench() {
                     tile.mr, tile.nr, kc, best);
         if (peak > 0) std::printf("  %5.1f%% of peak", 100 * best / peak);
         std::printf("\n");
+      }
+      // Packing speed, in floats per nanosecond, for the four layouts of a 64×784 / 784×512
+      // operand (the MLP's first layer).
+      {
+        const std::size_t rows = 64, depth = 784, cols = 512;
+        std::vector<float> src(depth * cols, 1.0f), dst(round_up_to(cols, tile.nr) * depth + 64);
+        auto time_it = [&](auto&& fn, double floats) {
+          double best = 0;
+          for (int s = 0; s < 7; ++s) {
+            const auto t0 = std::chrono::steady_clock::now();
+            for (int r = 0; r < 20; ++r) fn();
+            const double el =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+            best = std::max(best, floats * 20 / el / 1e9);
+          }
+          return best;
+        };
+        const double a_n = time_it([&] { tile.pack_a(false, src.data(), depth, rows, depth, dst.data()); }, double(rows * depth));
+        const double a_t = time_it([&] { tile.pack_a(true, src.data(), cols, rows, depth, dst.data()); }, double(rows * depth));
+        const double b_n = time_it([&] { tile.pack_b(false, src.data(), cols, depth, cols, dst.data()); }, double(cols * depth));
+        const double b_t = time_it([&] { tile.pack_b(true, src.data(), depth, depth, cols, dst.data()); }, double(cols * depth));
+        std::printf("pack   %-7s %2zux%-2zu  A: %.2f (N) %.2f (T)   B: %.2f (N) %.2f (T) floats/ns\n",
+                    fastprop::core::isa_name(kt->isa), tile.mr, tile.nr, a_n, a_t, b_n, b_t);
       }
     }
   }

@@ -96,14 +96,93 @@ void kernel_avx2(std::size_t kc, const float* a, const float* b, float* c, std::
   }
 }
 
+// Lane masks for maskload/maskstore: kLaneMask + 8 - n selects the first n lanes.
+alignas(32) constexpr int kLaneMask[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+inline __m256i first_lanes(std::size_t n) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kLaneMask + 8 - n));
+}
+
+// In-register transpose of an 8×8 block: r[i] holds row i on entry, column i on exit.
+inline void transpose8(__m256 r[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 4; ++i) {
+    t[2 * i] = _mm256_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm256_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int g = 0; g < 2; ++g) {
+    u[4 * g + 0] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], 0x44);
+    u[4 * g + 1] = _mm256_shuffle_ps(t[4 * g], t[4 * g + 2], 0xEE);
+    u[4 * g + 2] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0x44);
+    u[4 * g + 3] = _mm256_shuffle_ps(t[4 * g + 1], t[4 * g + 3], 0xEE);
+  }
+  for (int c = 0; c < 4; ++c) {
+    r[c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x20);
+    r[4 + c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x31);
+  }
+}
+
+// Packs `rows` (≤ 8) source rows of `depth` contiguous floats, transposed: column p goes to
+// dst + p·stride as its first `keep` values (rows past `rows` are zero). Used where the packed
+// order runs across the source's rows: A not transposed, B transposed.
+// (vmaskmovps stores are microcoded and slow on AMD, hence plain stores of 8 or 4 + 2 lanes.)
+template <std::size_t kKeep>
+inline void pack_transposed8(const float* src, std::size_t ld, std::size_t rows,
+                             std::size_t depth, float* dst, std::size_t stride) {
+  static_assert(kKeep == 8 || kKeep == 6, "stores written for 8 or 6 lanes");
+  __m256 r[8];
+  for (std::size_t p0 = 0; p0 < depth; p0 += 8) {
+    const std::size_t cols = depth - p0 < 8 ? depth - p0 : 8;
+    const __m256i load = first_lanes(cols);
+#pragma GCC unroll 8
+    for (std::size_t i = 0; i < 8; ++i)
+      r[i] = i < rows ? _mm256_maskload_ps(src + i * ld + p0, load) : _mm256_setzero_ps();
+    transpose8(r);
+#pragma GCC unroll 8
+    for (std::size_t c = 0; c < 8; ++c) {
+      if (c >= cols) break;
+      float* d = dst + (p0 + c) * stride;
+      if (kKeep == 8) {
+        _mm256_storeu_ps(d, r[c]);
+      } else {
+        _mm_storeu_ps(d, _mm256_castps256_ps128(r[c]));
+        _mm_storel_pi(reinterpret_cast<__m64*>(d + 4), _mm256_extractf128_ps(r[c], 1));
+      }
+    }
+  }
+}
+
 void pack_a_avx2(bool trans, const float* a, std::size_t lda, std::size_t rows,
                  std::size_t depth, float* dst) {
-  pack_a_generic<kMr>(trans, a, lda, rows, depth, dst);
+  if (trans) {
+    pack_a_generic<kMr>(trans, a, lda, rows, depth, dst);  // contiguous copies
+    return;
+  }
+  static_assert(kMr == 6, "one transpose block per A panel, stored as 4 + 2 lanes");
+  for (std::size_t r0 = 0; r0 < rows; r0 += kMr) {
+    const std::size_t mr = rows - r0 < kMr ? rows - r0 : kMr;
+    pack_transposed8<kMr>(a + r0 * lda, lda, mr, depth, dst, kMr);
+    dst += kMr * depth;
+  }
 }
 
 void pack_b_avx2(bool trans, const float* b, std::size_t ldb, std::size_t depth,
                  std::size_t cols, float* dst) {
-  pack_b_generic<kNr>(trans, b, ldb, depth, cols, dst);
+  if (!trans) {
+    pack_b_generic<kNr>(trans, b, ldb, depth, cols, dst);  // contiguous copies
+    return;
+  }
+  for (std::size_t c0 = 0; c0 < cols; c0 += kNr) {
+    const std::size_t nr = cols - c0 < kNr ? cols - c0 : kNr;
+    for (std::size_t h = 0; h < kNv; ++h) {
+      const std::size_t lo = 8 * h, valid = nr > lo ? (nr - lo < 8 ? nr - lo : 8) : 0;
+      if (valid == 0) {
+        for (std::size_t p = 0; p < depth; ++p) _mm256_store_ps(dst + p * kNr + lo, _mm256_setzero_ps());
+        continue;
+      }
+      pack_transposed8<8>(b + (c0 + lo) * ldb, ldb, valid, depth, dst + lo, kNr);
+    }
+    dst += kNr * depth;
+  }
 }
 
 }  // namespace
