@@ -40,6 +40,6 @@ export function describeMachine(m: Machine, loadAtEnd: number): string[] {
     `- date: ${m.date}`,
     `- node: ${m.node}`,
     `- CPU: ${m.cpu}, ${m.cores} cores`,
-    `- 1-minute load average: ${m.loadAtStart.toFixed(2)} at the start, ${loadAtEnd.toFixed(2)} at the end (shared machine: other tenants' load lowers every figure)`,
+    `- 1-minute load average: ${m.loadAtStart.toFixed(2)} at the start, ${loadAtEnd.toFixed(2)} at the end, on ${m.cores} cores (the bench itself adds up to ${m.cores}; the machine is shared, and other tenants' load lowers figures unevenly)`,
   ];
 }

@@ -23,6 +23,7 @@ import { mlpSection } from './mlp.bench.ts';
 import { writeResults } from './results.ts';
 import { rssSection } from './rss.ts';
 import { renderTable } from './table.ts';
+import { targetsTable } from './targets.ts';
 import { xorSection } from './xor.bench.ts';
 
 const SECTIONS = { gemm: gemmSection, mlp: mlpSection, xor: xorSection, rss: rssSection } as const;
@@ -57,7 +58,7 @@ const ctx: BenchContext = {
   quick,
   micro: quick ? { maxTime: 0.1, minSamples: 3 } : { maxTime: 1, minSamples: 7 },
   train: quick ? { seconds: 0.25, samples: 3 } : { seconds: 1.5, samples: 5 },
-  torchSeconds: quick ? 0.3 : 2,
+  torchSeconds: quick ? 0.1 : 0.3,
   log: (message) => process.stderr.write(`[bench] ${message}\n`),
 };
 
@@ -77,12 +78,13 @@ const header = [
   ...describeMachine(started, os.loadavg()[0] ?? 0),
   `- fastprop native kernels: ${info.kernels.join(', ')} (default ${info.kernel}); threads: 1 and ${threads}`,
 ].join('\n');
-const tables = Object.values(results).flatMap((r) => r.tables.map(renderTable));
+const sections = Object.values(results);
+const tables = [...sections.flatMap((r) => r.tables), targetsTable(sections.flatMap((r) => r.targets))].map(renderTable);
 const report = [header, ...tables].join('\n\n');
 process.stdout.write(`${report}\n`);
 
 if (values.json !== undefined) {
-  writeFileSync(values.json, `${JSON.stringify({ machine: started, threads, quick, kernels: info.kernels, results: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.data])) }, null, 2)}\n`);
+  writeFileSync(values.json, `${JSON.stringify({ machine: started, threads, quick, kernels: info.kernels, results: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { ...(v.data as object), targets: v.targets }])) }, null, 2)}\n`);
   ctx.log(`raw numbers written to ${values.json}`);
 }
 if (values['write-results']) {

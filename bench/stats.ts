@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /**
  * Timing. Short operations (a GEMM, a 10,000-step XOR fit) go through benchmark.js Suites, which
- * calibrate a loop count per cycle and keep every cycle's time; long ones (a training run of
- * 1–3 s) use {@link throughput}, because benchmark.js would spend several of its calibration
- * cycles on each of them. Both report medians: on a shared, noisy machine the mean is pulled by
- * the slow outliers that other tenants cause.
+ * calibrate a loop count per cycle and keep every cycle's time. Long ones (training runs of
+ * 1–3 s) are {@link Contender}s timed in alternating rounds by {@link interleave}: on a shared
+ * machine, load that comes and goes then hits every system alike, instead of whichever happened
+ * to be running. Both report medians: the mean is pulled by the slow outliers other tenants cause.
  */
 import Benchmark from 'benchmark';
 
@@ -32,6 +32,7 @@ export interface MicroOptions {
  */
 export function runSuite(cases: readonly MicroCase[], options: MicroOptions): Promise<Map<string, number>> {
   const suite = new Benchmark.Suite();
+  let failure: unknown;
   for (const c of cases) {
     const common = { maxTime: options.maxTime, minSamples: options.minSamples };
     if ('fn' in c) {
@@ -52,7 +53,6 @@ export function runSuite(cases: readonly MicroCase[], options: MicroOptions): Pr
       });
     }
   }
-  let failure: unknown;
   return new Promise((resolve, reject) => {
     suite.on('error', (event: { target: Benchmark }) => { failure ??= event.target.error; });
     suite.on('complete', () => {
@@ -68,37 +68,64 @@ export function runSuite(cases: readonly MicroCase[], options: MicroOptions): Pr
   });
 }
 
-export interface ThroughputOptions {
-  /** Target seconds per timed sample. */
-  readonly seconds: number;
-  /** Timed samples; the median is reported. */
+/** A long workload timed in chunks, alternating with others. */
+export interface Contender {
+  readonly name: string;
+  /** Timed chunks wanted (fewer for slow systems far from any target). */
   readonly samples: number;
+  /** Warm-up and calibration, before any round. */
+  prepare(): Promise<void>;
+  /** One timed chunk: work items per second. */
+  sample(): Promise<number>;
+  dispose(): void;
 }
 
 /**
- * Work items per second of an async workload, e.g. training samples per second.
- *
- * `run(size)` does a chunk of work of about `size` (it may round) and resolves with the number of
- * items it really did. The chunk size grows ×4 from 1 until a chunk takes a tenth of the budget
- * (those chunks are the warm-up: JIT, caches, thread pools), is then scaled so a chunk lasts
- * `seconds`, and `samples` chunks are timed.
+ * Prepares every contender, then runs rounds in which each contender still short of its samples
+ * takes one, in turn. Returns every contender's samples.
  */
-export async function throughput(run: (size: number) => Promise<number>, options: ThroughputOptions): Promise<{ perSecond: number; samples: number[] }> {
+export async function interleave(contenders: readonly Contender[]): Promise<Map<string, number[]>> {
+  const samples = new Map(contenders.map((c) => [c.name, [] as number[]]));
+  try {
+    for (const c of contenders) await c.prepare();
+    const rounds = Math.max(...contenders.map((c) => c.samples));
+    for (let round = 0; round < rounds; round++) {
+      for (const c of contenders) if (round < c.samples) samples.get(c.name)!.push(await c.sample());
+    }
+  } finally {
+    for (const c of contenders) c.dispose();
+  }
+  return samples;
+}
+
+/**
+ * A contender for an async workload: `run(size)` does about `size` work items (it may round) and
+ * resolves with the number it did. Preparation grows the size ×4 from 1 until a chunk takes a
+ * tenth of `seconds` (those chunks are the warm-up: JIT, caches, thread pools), then scales it so
+ * a timed chunk lasts about `seconds`.
+ */
+export function workload(name: string, samples: number, seconds: number, run: (size: number) => Promise<number>, dispose: () => void): Contender {
   let size = 1;
-  let rate = 0;
-  for (;;) {
-    const started = performance.now();
-    const done = await run(size);
-    const seconds = (performance.now() - started) / 1000;
-    rate = done / seconds;
-    if (seconds >= options.seconds / 10) break;
-    size = done * 4;
-  }
-  const samples: number[] = [];
-  for (let i = 0; i < options.samples; i++) {
-    const started = performance.now();
-    const done = await run(Math.max(1, Math.round(rate * options.seconds)));
-    samples.push(done / ((performance.now() - started) / 1000));
-  }
-  return { perSecond: median(samples), samples };
+  return {
+    name,
+    samples,
+    async prepare() {
+      for (;;) {
+        const started = performance.now();
+        const done = await run(size);
+        const elapsed = (performance.now() - started) / 1000;
+        if (elapsed >= seconds / 10) {
+          size = Math.max(1, Math.round((done / elapsed) * seconds));
+          return;
+        }
+        size = done * 4;
+      }
+    },
+    async sample() {
+      const started = performance.now();
+      const done = await run(size);
+      return done / ((performance.now() - started) / 1000);
+    },
+    dispose,
+  };
 }

@@ -68,6 +68,8 @@ export async function tfjsTrainer(backend: TfjsBackend, data: Classification, ba
   const tensors = new Map<number, { x: import('@tensorflow/tfjs').Tensor; y: import('@tensorflow/tfjs').Tensor }>();
   return {
     async train(rows, epochs) {
+      // The cpu and wasm trainers take turns: each trains on the backend holding its variables.
+      await useBackend(tf, backend);
       let t = tensors.get(rows);
       if (!t) {
         t = {

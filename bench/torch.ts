@@ -1,26 +1,20 @@
 // SPDX-License-Identifier: MIT
 /**
- * PyTorch figures from bench/torch_mlp.py, run through bench/torch-reference.sh (which picks the
- * best threading layout and lifts the OpenBLAS core-type pin). The sections call it between
- * their own measurements, so both systems see the machine in about the same state.
+ * PyTorch figures from bench/torch_mlp.py, always started through bench/torch-reference.sh (which
+ * lifts the OpenBLAS core-type pin and sets the threading layout).
+ *
+ * Timings use long-lived `--serve` processes, one per threading layout (torch's OpenMP threads ×
+ * OpenBLAS threads: 1×N and N×1), so the sections can alternate PyTorch's timed chunks with
+ * fastprop's: on a shared machine, load that comes and goes then hits both alike. PyTorch's
+ * figure is the best layout's median. The peak-RSS run needs a fresh process: {@link runTorch}.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcessByStdio } from 'node:child_process';
+import { createInterface, type Interface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { median, type Contender } from './stats.ts';
 
 const SCRIPT = fileURLToPath(new URL('./torch-reference.sh', import.meta.url));
-
-export interface TorchResult {
-  readonly system: string;
-  readonly threads: number;
-  /** torch's own (OpenMP) thread counts tried; OpenBLAS got threads ÷ each. */
-  readonly layouts: readonly number[];
-  readonly mlp_784_512_256_10?: Record<string, { step_ms: number; samples_per_s: number; omp_threads: number }>;
-  readonly gemm_gflops?: Record<string, number>;
-  readonly rss?: { peak_rss_bytes: number; samples_per_s: number };
-}
-
-/** A result, or why there is none ("not installed" when python3-torch is absent). */
-export type TorchOutcome = { readonly ok: TorchResult } | { readonly missing: string };
 
 let installed: boolean | undefined;
 
@@ -32,14 +26,125 @@ export async function torchInstalled(): Promise<boolean> {
   return installed;
 }
 
-/** Runs the PyTorch reference with `threads` cores and torch_mlp.py's `args`. */
-export async function runTorch(threads: number, args: readonly string[]): Promise<TorchOutcome> {
+export type TorchRequest = { readonly op: 'mlp'; readonly batch: number; readonly seconds: number } | { readonly op: 'gemm'; readonly shape: string; readonly seconds: number };
+
+/** One `--serve` process in one threading layout. */
+class Server {
+  readonly omp: number;
+  readonly blas: number;
+  readonly #child: ChildProcessByStdio<Writable, Readable, null>;
+  readonly #lines: Interface;
+  readonly #pending: ((line: string | undefined) => void)[] = [];
+
+  constructor(omp: number, blas: number) {
+    this.omp = omp;
+    this.blas = blas;
+    this.#child = spawn('bash', [SCRIPT, '--layout', String(omp), String(blas), '--serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
+    this.#lines = createInterface({ input: this.#child.stdout });
+    this.#lines.on('line', (line) => this.#pending.shift()?.(line));
+    this.#child.on('exit', () => { for (const p of this.#pending.splice(0)) p(undefined); });
+  }
+
+  /** The next line the server prints, parsed. */
+  next<T>(): Promise<T> {
+    return new Promise((resolve, reject) => {
+      this.#pending.push((line) => (line === undefined ? reject(new Error(`PyTorch runner (layout ${this.omp}×${this.blas}) exited`)) : resolve(JSON.parse(line) as T)));
+    });
+  }
+
+  request<T>(req: TorchRequest): Promise<T> {
+    const reply = this.next<T>();
+    this.#child.stdin.write(`${JSON.stringify(req)}\n`);
+    return reply;
+  }
+
+  close(): void {
+    this.#child.stdin.end();
+  }
+}
+
+/** PyTorch on `threads` cores, in each threading layout. */
+export class Torch {
+  readonly system: string;
+  readonly threads: number;
+  readonly servers: readonly Server[];
+
+  private constructor(system: string, threads: number, servers: readonly Server[]) {
+    this.system = system;
+    this.threads = threads;
+    this.servers = servers;
+  }
+
+  /** Starts the servers, or says why PyTorch is unavailable. */
+  static async open(threads: number): Promise<Torch | { readonly missing: string }> {
+    if (!(await torchInstalled())) return { missing: 'not installed' };
+    const layouts = threads === 1 ? [[1, 1]] : [[1, threads], [threads, 1]];
+    const servers = layouts.map(([omp, blas]) => new Server(omp!, blas!));
+    try {
+      const hello = await Promise.all(servers.map((s) => s.next<{ system: string }>()));
+      return new Torch(hello[0]!.system, threads, servers);
+    } catch (error) {
+      for (const s of servers) s.close();
+      process.stderr.write(`PyTorch runner failed: ${(error as Error).message}\n`);
+      return { missing: 'failed' };
+    }
+  }
+
+  /** One timed chunk in each layout, one layout after the other: a value per layout. */
+  async sample(req: TorchRequest): Promise<number[]> {
+    const values: number[] = [];
+    for (const server of this.servers) {
+      const reply = await server.request<{ samples_per_s?: number; gflops?: number }>(req);
+      values.push(reply.samples_per_s ?? reply.gflops ?? Number.NaN);
+    }
+    return values;
+  }
+
+  /**
+   * One contender per layout for {@link interleave}: each sample is one timed chunk of the
+   * request (the server warms up, untimed, on its first request for a batch or shape).
+   */
+  contenders(req: TorchRequest, samples: number): Contender[] {
+    return this.servers.map((server) => ({
+      name: `PyTorch ${server.omp}×${server.blas}`,
+      samples,
+      prepare: async () => {},
+      sample: async () => {
+        const reply = await server.request<{ samples_per_s?: number; gflops?: number }>(req);
+        return reply.samples_per_s ?? reply.gflops ?? Number.NaN;
+      },
+      dispose: () => {},
+    }));
+  }
+
+  /** "1×2, 2×1 (torch × OpenBLAS threads)". */
+  describeLayouts(): string {
+    return `${this.servers.map((s) => `${s.omp}×${s.blas}`).join(', ')} (torch × OpenBLAS threads)`;
+  }
+
+  close(): void {
+    for (const s of this.servers) s.close();
+  }
+}
+
+/** From per-round samples (each a value per layout): the best layout's median. */
+export function bestLayoutMedian(rounds: readonly (readonly number[])[]): number {
+  const layouts = rounds[0]?.length ?? 0;
+  return Math.max(...Array.from({ length: layouts }, (_, l) => median(rounds.map((r) => r[l]!))));
+}
+
+export interface TorchRss {
+  readonly system: string;
+  readonly rss?: { peak_rss_bytes: number; samples_per_s: number };
+}
+
+/** A one-shot run of torch-reference.sh (both layouts, merged), e.g. for peak RSS. */
+export async function runTorch(threads: number, args: readonly string[]): Promise<{ readonly ok: TorchRss } | { readonly missing: string }> {
   if (!(await torchInstalled())) return { missing: 'not installed' };
   return new Promise((resolve) => {
     execFile('bash', [SCRIPT, String(threads), ...args], { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      const last = stdout.trim().split('\n').at(-1) ?? '';
       try {
-        const parsed = JSON.parse(last) as TorchResult | { error: string };
+        const parsed = JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as TorchRss | { error: string };
         if ('error' in parsed) return resolve({ missing: 'not installed' });
         if (error) throw error;
         resolve({ ok: parsed });
@@ -50,9 +155,4 @@ export async function runTorch(threads: number, args: readonly string[]): Promis
       }
     });
   });
-}
-
-/** "1×2, 2×1": the threading layouts tried, as torch (OpenMP) threads × OpenBLAS threads. */
-export function layouts(result: TorchResult): string {
-  return result.layouts.map((omp) => `${omp}×${result.threads / omp}`).join(', ') + ' (torch × OpenBLAS threads)';
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""PyTorch CPU reference for fastprop's benchmarks. Prints one JSON object on stdout.
+"""PyTorch CPU reference for fastprop's benchmarks. Prints JSON on stdout.
 
 - MLP 784-512-256-10 (relu, softmax + cross-entropy, SGD momentum 0.9, lr 0.01): samples/s of
   a training step (zero_grad, forward, loss, backward, step) on one fixed batch, per batch size.
@@ -8,12 +8,19 @@
   transposed, as in Xᵀ·δ) or "/nt" (B stored transposed, as in δ·Wᵀ): a transposed view makes
   torch call BLAS with the transpose flag, exactly as autograd does in backprop.
 - --rss-seconds S: instead, trains batch 64 over a 1024-row dataset for S seconds and reports
-  the process's peak RSS (getrusage), to compare with fastprop's.
+  the process's peak RSS, to compare with fastprop's. Read from /proc/self/status (VmHWM), not
+  getrusage: Linux carries a parent's peak over into ru_maxrss across fork and exec, so a runner
+  started from a large node process would report the node process's figure.
+- --serve: answers one JSON request per stdin line with one JSON line, so bench/torch.ts can
+  interleave PyTorch's timed chunks with fastprop's on a noisy machine without paying the import
+  of torch each time: {"op": "mlp", "batch": B, "seconds": S} -> {"samples_per_s": …};
+  {"op": "gemm", "shape": "MxKxN[/tn|/nt]", "seconds": S} -> {"gflops": …}. The first request
+  for a batch or shape warms up first (untimed).
 
-Every figure is the median over --samples timed chunks, after warm-up calls. Started from the
-shared runner (shared/bench/torch_mlp.py); run it through torch-reference.sh, which picks the
+Batch figures are the median over --samples timed chunks, after warm-up calls. Started from the
+shared runner (shared/bench/torch_mlp.py); run it through torch-reference.sh, which sets the
 threading layout. Needs Debian's python3-torch, run with /usr/bin/python3."""
-import argparse, json, resource, statistics, time
+import argparse, json, resource, statistics, sys, time
 import torch
 
 p = argparse.ArgumentParser()
@@ -23,57 +30,90 @@ p.add_argument('--gemm', default='', help='comma-separated MxKxN[/tn|/nt] shapes
 p.add_argument('--seconds', type=float, default=2.0, help='time budget per measurement')
 p.add_argument('--samples', type=int, default=5, help='timed chunks per measurement (median)')
 p.add_argument('--rss-seconds', type=float, default=0.0, help='peak-RSS run instead of timings')
+p.add_argument('--serve', action='store_true', help='answer JSON requests on stdin')
 args = p.parse_args()
 torch.set_num_threads(args.threads)
 torch.manual_seed(0)
 
-def per_call_seconds(fn, budget):
-    """Median seconds per call over args.samples chunks of budget/samples seconds each."""
-    fn(); fn()  # warm-up: allocator, OpenBLAS thread start-up, buffers
-    chunk, times = budget / args.samples, []
-    for _ in range(args.samples):
-        n, t0 = 0, time.perf_counter()
-        while True:
-            fn(); n += 1
-            elapsed = time.perf_counter() - t0
-            if elapsed >= chunk: break
-        times.append(elapsed / n)
-    return statistics.median(times)
+def warm_up(fn):
+    fn(); fn()  # allocator, OpenBLAS thread start-up, autograd buffers
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < 0.1: fn()
 
-def mlp():
+def chunk_seconds_per_call(fn, seconds):
+    """Mean seconds per call over one chunk of about `seconds`."""
+    n, t0 = 0, time.perf_counter()
+    while True:
+        fn(); n += 1
+        elapsed = time.perf_counter() - t0
+        if elapsed >= seconds: return elapsed / n
+
+def median_seconds_per_call(fn, budget):
+    warm_up(fn)
+    return statistics.median(chunk_seconds_per_call(fn, budget / args.samples) for _ in range(args.samples))
+
+def peak_rss_bytes():
+    try:
+        with open('/proc/self/status') as f:
+            return next(int(l.split()[1]) * 1024 for l in f if l.startswith('VmHWM:'))
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # kB on Linux
+
+def mlp_step(batch):
+    """A training step of a fresh model on one fixed random batch, as a closure."""
     model = torch.nn.Sequential(torch.nn.Linear(784, 512), torch.nn.ReLU(),
                                 torch.nn.Linear(512, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
-    return model, torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9), torch.nn.CrossEntropyLoss()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    x, y = torch.rand(batch, 784), torch.randint(0, 10, (batch,))
+    def step(x=x, y=y):
+        opt.zero_grad(set_to_none=True)
+        loss_fn(model(x), y).backward()
+        opt.step()
+    return step
 
-def step(model, opt, loss_fn, x, y):
-    opt.zero_grad(set_to_none=True)
-    loss_fn(model(x), y).backward()
-    opt.step()
+def gemm_call(shape):
+    """torch.mm on the shape's operands, as a closure, and its flop count."""
+    dims, _, trans = shape.partition('/')
+    m, k, n = (int(d) for d in dims.split('x'))
+    a = torch.rand(k, m).t() if trans == 'tn' else torch.rand(m, k)
+    b = torch.rand(n, k).t() if trans == 'nt' else torch.rand(k, n)
+    c = torch.empty(m, n)
+    return (lambda: torch.mm(a, b, out=c)), 2 * m * k * n
 
 out = {'system': f'torch {torch.__version__}', 'threads': args.threads}
-if args.rss_seconds > 0:
-    model, opt, loss_fn = mlp()
+if args.serve:
+    cached = {}  # the last batch's or shape's closure only: a 2048² GEMM holds 48 MB
+    print(json.dumps(out), flush=True)
+    for line in sys.stdin:
+        req = json.loads(line)
+        key = (req['op'], req.get('batch'), req.get('shape'))
+        if key not in cached:
+            cached.clear()
+            cached[key] = mlp_step(req['batch']) if req['op'] == 'mlp' else gemm_call(req['shape'])
+            warm_up(cached[key] if req['op'] == 'mlp' else cached[key][0])
+        if req['op'] == 'mlp':
+            reply = {'samples_per_s': req['batch'] / chunk_seconds_per_call(cached[key], req['seconds'])}
+        else:
+            fn, flop = cached[key]
+            reply = {'gflops': flop / chunk_seconds_per_call(fn, req['seconds']) / 1e9}
+        print(json.dumps(reply), flush=True)
+elif args.rss_seconds > 0:
+    step = mlp_step(64)
     x, y = torch.rand(1024, 784), torch.randint(0, 10, (1024,))
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < args.rss_seconds:
         for i in range(0, 1024, 64):
-            step(model, opt, loss_fn, x[i:i + 64], y[i:i + 64]); n += 64
-    out['rss'] = {'peak_rss_bytes': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
-                  'samples_per_s': n / (time.perf_counter() - t0)}
+            step(x[i:i + 64], y[i:i + 64]); n += 64
+    out['rss'] = {'peak_rss_bytes': peak_rss_bytes(), 'samples_per_s': n / (time.perf_counter() - t0)}
+    print(json.dumps(out))
 else:
     out['mlp_784_512_256_10'] = {}
     for b in [int(s) for s in args.batches.split(',') if s]:
-        model, opt, loss_fn = mlp()
-        x, y = torch.rand(b, 784), torch.randint(0, 10, (b,))
-        sec = per_call_seconds(lambda: step(model, opt, loss_fn, x, y), args.seconds)
+        sec = median_seconds_per_call(mlp_step(b), args.seconds)
         out['mlp_784_512_256_10'][b] = {'step_ms': sec * 1e3, 'samples_per_s': b / sec}
     out['gemm_gflops'] = {}
     for shape in [s for s in args.gemm.split(',') if s]:
-        dims, _, trans = shape.partition('/')
-        m, k, n = (int(d) for d in dims.split('x'))
-        a = torch.rand(k, m).t() if trans == 'tn' else torch.rand(m, k)
-        bm = torch.rand(n, k).t() if trans == 'nt' else torch.rand(k, n)
-        c = torch.empty(m, n)
-        sec = per_call_seconds(lambda: torch.mm(a, bm, out=c), min(args.seconds, 1.0))
-        out['gemm_gflops'][shape] = 2 * m * k * n / sec / 1e9
-print(json.dumps(out))
+        fn, flop = gemm_call(shape)
+        out['gemm_gflops'][shape] = flop / median_seconds_per_call(fn, min(args.seconds, 1.0)) / 1e9
+    print(json.dumps(out))

@@ -9,6 +9,7 @@ import { SGD, Sequential } from '../dist/index.js';
 import type { BenchContext, SectionResult } from './context.ts';
 import { runSuite, type MicroCase } from './stats.ts';
 import { divide, num, ratio, verdict, type Table } from './table.ts';
+import { summarise } from './targets.ts';
 import { XorLoop } from './xor-loop.ts';
 
 const STEPS = 10_000;
@@ -61,5 +62,8 @@ export async function xorSection(ctx: BenchContext): Promise<SectionResult> {
     rows,
     notes: ['median of benchmark.js samples, one sample = one 10,000-step run (fastprop: one `fit` call, epochs 10000, batchSize 4, shuffle false)', '"loss after": mean loss on the 4 rows after all runs: every system really learnt XOR'],
   };
-  return { tables: [table], data: Object.fromEntries(cases.map((c) => [c.name, { ms: seconds.get(c.name)! * 1e3, lossAfter: finalLoss.get(c.name) }])) };
+  const targets = [
+    summarise('XOR: fastprop native no slower than the plain JS loop', systems.filter((s) => s.name.startsWith('fastprop native')).map((s) => ({ label: s.name, value: divide(seconds.get(s.name)! * 1e3, loopMs) })), (v) => v <= 1, (v) => `${v.toFixed(2)}× its time`, 'higher'),
+  ];
+  return { tables: [table], targets, data: Object.fromEntries(cases.map((c) => [c.name, { ms: seconds.get(c.name)! * 1e3, lossAfter: finalLoss.get(c.name) }])) };
 }
