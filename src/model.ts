@@ -21,6 +21,9 @@ import {
 } from './spec.ts';
 import { toLabels, toMatrix, type InputData, type Matrix, type MatrixInput, type TargetData } from './tensor.ts';
 import { runTraining, type LoopData, type TrainingState } from './train/loop.ts';
+import { runStreamTraining } from './train/stream-loop.ts';
+import { InMemoryDataset, isDataset, StreamingDataset, type Dataset } from './data/dataset.ts';
+import { Normalizer } from './data/normalize.ts';
 import type { Callback, EpochLogs, History } from './train/callbacks.ts';
 import type { LearningRateSchedule } from './train/schedules.ts';
 import {
@@ -104,13 +107,26 @@ export interface FitOptions {
   epochs?: number;
   /** Rows per gradient step: 1 is stochastic, the dataset size is full-batch. Clamped to the dataset size. @defaultValue 32 */
   batchSize?: number;
-  /** Reshuffle the rows every epoch. @defaultValue true */
+  /**
+   * Reshuffle the rows every epoch. A {@link StreamingDataset} has no global shuffle: this
+   * shuffles through its `shuffleBuffer` (if it has one), and otherwise batches train in the
+   * order the stream yields them.
+   * @defaultValue true
+   */
   shuffle?: boolean;
-  /** Seed of this fit's shuffling. @defaultValue drawn from the model's seeded stream */
+  /**
+   * Seed of this fit's shuffling. Without it, shuffling continues the model's own seeded stream,
+   * which {@link Sequential.save} stores: only then does a resumed run shuffle exactly as an
+   * uninterrupted one.
+   * @defaultValue the model's seeded stream
+   */
   seed?: number;
   /** Data to evaluate after every epoch (valLoss, valAccuracy or valMae in the logs). */
-  validationData?: readonly [x: InputData, y: TargetData];
-  /** Hold out this fraction of the rows, taken from the end before any shuffling (as Keras does), for validation. */
+  validationData?: readonly [x: InputData, y: TargetData] | InMemoryDataset;
+  /**
+   * Hold out this fraction of the rows, taken from the end before any shuffling (as Keras does),
+   * for validation. In-memory data only: for a stream, pass validationData.
+   */
   validationSplit?: number;
   /** Hooks run during training; see {@link Callback}. */
   callbacks?: Callback[];
@@ -190,6 +206,7 @@ export class Sequential {
   #step = 0;
   #epoch = 0;
   readonly #shuffleRandom: Random;
+  #normalization: Normalizer | undefined;
   /** A fit is running: a second fit, or dispose, would race with it. */
   #fitting = false;
   /** A backend call is running on another thread: nothing may touch the buffers. */
@@ -278,15 +295,46 @@ export class Sequential {
   }
 
   /**
-   * Trains the model on (x, y).
+   * Trains the model on (x, y), or on a dataset: an {@link InMemoryDataset}, or a
+   * {@link StreamingDataset} (read afresh every epoch, each yielded batch trained in order).
+   * Inputs go through the model's {@link Sequential.normalization} first, if it has one.
    * @param x - inputs, [rows × inputSize].
    * @param y - targets: [rows × outputs], or one class label per row for sparse cross-entropy.
    * @returns the per-epoch history (loss; accuracy or mae; their validation twins; learning rate; seconds).
    * @throws {@link FastpropError} for bad data or options; `ERR_BUSY` when the model is already
    * training; `ERR_ABORTED` when `signal` aborts; `ERR_NON_FINITE_LOSS` when training diverges
    * (the weights from before the bad step are kept). The last two carry the partial `history`.
+   * @example
+   * ```ts
+   * await model.fit(x, y, { epochs: 10 });
+   * await model.fit(await loadCsv('train.csv', { labels: 'y' }), { epochs: 10 });
+   * await model.fit(await csvDataset('huge.csv', { labels: 'y' }), { epochs: 3, validationData: held });
+   * ```
    */
-  async fit(x: InputData, y: TargetData, options: FitOptions = {}): Promise<History> {
+  async fit(x: InputData, y: TargetData, options?: FitOptions): Promise<History>;
+  async fit(dataset: Dataset, options?: FitOptions): Promise<History>;
+  async fit(first: InputData | Dataset, second?: TargetData | FitOptions, third?: FitOptions): Promise<History> {
+    let x: InputData;
+    let y: TargetData;
+    let options: FitOptions;
+    let stream: StreamingDataset | undefined;
+    if (isDataset(first)) {
+      if (third !== undefined || Array.isArray(second) || ArrayBuffer.isView(second)) {
+        throw new FastpropError('ERR_INVALID_ARGUMENT', 'fit(dataset, options) takes the targets from the dataset: pass no y');
+      }
+      options = (second ?? {}) as FitOptions;
+      if (first instanceof StreamingDataset) {
+        stream = first;
+        x = [];
+        y = [];
+      } else {
+        ({ x, y } = first);
+      }
+    } else {
+      x = first;
+      y = second as TargetData;
+      options = third ?? {};
+    }
     this.#requireIdle('fit');
     if (this.#fitting) throw new FastpropError('ERR_BUSY', 'Cannot call fit while the model is already fitting (await the first fit)');
     assertOptions(options, FIT_OPTIONS, 'fit options');
@@ -307,19 +355,24 @@ export class Sequential {
     assertFiniteNumber(clipNorm, 'clipNorm', 0);
     if (clipValue > 0 && clipNorm > 0) throw new FastpropError('ERR_INVALID_ARGUMENT', 'Pass clipValue or clipNorm, not both');
 
-    let data = this.#dataset(x, y);
+    if (stream && options.validationSplit !== undefined) {
+      throw new FastpropError('ERR_INVALID_ARGUMENT', 'validationSplit needs in-memory data; for a stream, pass validationData');
+    }
+    let data = stream ? undefined : this.#dataset(x, y);
     let validation: LoopData | undefined;
     if (options.validationData !== undefined && options.validationSplit !== undefined) {
       throw new FastpropError('ERR_INVALID_ARGUMENT', 'Pass validationData or validationSplit, not both');
     }
     if (options.validationData !== undefined) {
-      if (!Array.isArray(options.validationData) || options.validationData.length !== 2) {
-        throw invalidParameter('validationData', '[x, y]', options.validationData);
+      const given: unknown = options.validationData;
+      const pair = given instanceof InMemoryDataset ? [given.x, given.y] : given;
+      if (!Array.isArray(pair) || pair.length !== 2) {
+        throw invalidParameter('validationData', '[x, y] or an InMemoryDataset', options.validationData);
       }
-      const [vx, vy] = options.validationData as readonly [InputData, TargetData];
+      const [vx, vy] = pair as [InputData, TargetData];
       const v = this.#dataset(vx, vy, 'validationData x', 'validationData y');
       validation = { x: v.inputs.data, targets: v.targets, rows: v.inputs.rows };
-    } else if (options.validationSplit !== undefined) {
+    } else if (options.validationSplit !== undefined && data) {
       assertFiniteNumber(options.validationSplit, 'validationSplit', 0, 0.99);
       const held = Math.floor(data.inputs.rows * options.validationSplit);
       const kept = data.inputs.rows - held;
@@ -345,32 +398,75 @@ export class Sequential {
     };
     const all = onEpochEnd ? [...callbacks, { onEpochEnd: (_epoch: number, logs: EpochLogs) => onEpochEnd(logs) }] : callbacks;
     // The step counter advances even when training stops midway: the weights did move.
+    // The step and epoch counters are the model's own, live: a callback saving the model
+    // mid-fit (ModelCheckpoint) stores where training really is.
+    const model = this;
     const state: TrainingState = {
       backend: this.#backend, train, params: this.#params, grads: this.#grads, slots: this.#slots, optimizer: this.optimizer,
-      step: this.#step, epoch: this.#epoch,
+      get step() { return model.#step; },
+      set step(value) { model.#step = value; },
+      get epoch() { return model.#epoch; },
+      set epoch(value) { model.#epoch = value; },
       getWeights: () => this.#split(this.#params),
       setWeights: (weights) => this.#setWeightsUnchecked(weights),
+      model: this,
+    };
+    const loop = {
+      epochs,
+      batchSize: data ? Math.min(batchSize, data.inputs.rows) : batchSize,
+      shuffle,
+      random: seed === undefined ? this.#shuffleRandom : new Random(seed),
+      validation,
+      callbacks: all,
+      schedule,
+      clipValue,
+      clipNorm,
+      signal,
+      metric: this.#metric(),
+      metricPerRow: this.#metricPerRow(),
     };
     try {
-      return await runTraining(state, { x: data.inputs.data, targets: data.targets, rows: data.inputs.rows }, {
-        epochs,
-        batchSize: Math.min(batchSize, data.inputs.rows),
-        shuffle,
-        random: seed === undefined ? this.#shuffleRandom : new Random(seed),
-        validation,
-        callbacks: all,
-        schedule,
-        clipValue,
-        clipNorm,
-        signal,
-        metric: this.#metric(),
-        metricPerRow: this.#metricPerRow(),
-      });
+      if (data) return await runTraining(state, { x: data.inputs.data, targets: data.targets, rows: data.inputs.rows }, loop);
+      const prepare = (batch: { x: InputData; y: TargetData }, index: number): LoopData => {
+        if (typeof batch !== 'object' || batch === null || !('x' in batch) || !('y' in batch)) {
+          throw invalidParameter(`stream batch ${index}`, '{ x, y }', batch);
+        }
+        const { inputs, targets } = this.#dataset(batch.x, batch.y, `stream batch ${index} x`, `stream batch ${index} y`);
+        return { x: inputs.data, targets, rows: inputs.rows };
+      };
+      return await runStreamTraining(state, stream!, prepare, loop);
     } finally {
-      this.#step = state.step;
-      this.#epoch = state.epoch;
       this.#fitting = false;
     }
+  }
+
+  /**
+   * The normalisation applied to every input before predict, evaluate, gradients and fit (and
+   * saved with the model), or undefined for none.
+   */
+  get normalization(): Normalizer | undefined {
+    return this.#normalization;
+  }
+
+  /**
+   * Sets (or, with undefined, removes) the input normalisation, fitted on the training split
+   * only: from now on every input is normalised with it, and {@link Sequential.save} stores it.
+   * @example
+   * ```ts
+   * model.setNormalization(Normalizer.fit(train, 'minMax'));
+   * ```
+   * @throws {@link FastpropError} `ERR_SHAPE_MISMATCH` when it was fitted on a different number of features.
+   */
+  setNormalization(normalizer: Normalizer | undefined): void {
+    this.#requireIdle('setNormalization');
+    if (this.#fitting) throw new FastpropError('ERR_BUSY', 'Cannot change the normalisation while the model is fitting');
+    if (normalizer !== undefined) {
+      if (!(normalizer instanceof Normalizer)) throw invalidParameter('normalizer', 'a Normalizer (Normalizer.fit(train, method)) or undefined', normalizer);
+      if (normalizer.features !== inputSize(this.spec)) {
+        throw new FastpropError('ERR_SHAPE_MISMATCH', `The normalisation has ${normalizer.features} features but the model takes ${inputSize(this.spec)}`);
+      }
+    }
+    this.#normalization = normalizer;
   }
 
   /**
@@ -381,7 +477,7 @@ export class Sequential {
   predict(x: MatrixInput): { data: Float32Array; shape: [number, number] };
   predict(x: InputData): number[][] | { data: Float32Array; shape: [number, number] } {
     this.#requireIdle('predict');
-    const inputs = toMatrix(x, 'x', inputSize(this.spec));
+    const inputs = this.#normalize(toMatrix(x, 'x', inputSize(this.spec)));
     const outputs = outputSize(this.spec);
     const out = new Float32Array(inputs.rows * outputs);
     this.#backend.predict(this.#params, inputs.data, inputs.rows, out);
@@ -500,7 +596,14 @@ export class Sequential {
   }
 
   #dataset(x: InputData, y: TargetData, xName = 'x', yName = 'y'): { inputs: Matrix; targets: TargetBuffer } {
-    return datasetFor(this.spec, x, y, xName, yName);
+    const { inputs, targets } = datasetFor(this.spec, x, y, xName, yName);
+    return { inputs: this.#normalize(inputs), targets };
+  }
+
+  /** The inputs through the normalisation (a copy), or as they are without one. */
+  #normalize(inputs: Matrix): Matrix {
+    if (!this.#normalization) return inputs;
+    return { data: this.#normalization.apply(inputs.data, inputs.rows, inputs.cols), rows: inputs.rows, cols: inputs.cols };
   }
 
   #split(buffer: Float32Array): LayerWeights[] {
@@ -524,8 +627,9 @@ export function datasetFor(spec: ModelSpec, x: InputData, y: TargetData, xName =
   const outputs = outputSize(spec);
   if (LOSS_INFO[spec.loss].labels) return { inputs, targets: toLabels(y, yName, inputs.rows, outputs) };
   // One number per row is accepted for single-output models.
-  const asMatrix = outputs === 1 && Array.isArray(y) && y.length > 0 && !Array.isArray(y[0])
-    ? { data: y as readonly number[], shape: [y.length, 1] as const }
+  const oneDimensional = Array.isArray(y) ? y.length > 0 && !Array.isArray(y[0]) : ArrayBuffer.isView(y);
+  const asMatrix = outputs === 1 && oneDimensional
+    ? { data: ArrayBuffer.isView(y) && !(y instanceof Float32Array) ? Float32Array.from(y as ArrayLike<number>) : y as readonly number[] | Float32Array, shape: [(y as ArrayLike<number>).length, 1] as const }
     : y;
   const targets = toMatrix(asMatrix, yName, outputs);
   if (targets.rows !== inputs.rows) {

@@ -29,6 +29,22 @@ export class Random {
     for (let i = 0; i < 12; i++) this.nextUint32();
   }
 
+  /** The generator's 128-bit state as four unsigned 32-bit words, to save and later {@link Random.setState}. */
+  getState(): [number, number, number, number] {
+    return [this.#a >>> 0, this.#b >>> 0, this.#c >>> 0, this.#d >>> 0];
+  }
+
+  /**
+   * Restores a state from {@link Random.getState}: the stream continues exactly where it was.
+   * @throws {@link RangeError} unless given four integers in [0, 2³²).
+   */
+  setState(state: readonly number[]): void {
+    if (!Array.isArray(state) || state.length !== 4 || !state.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff)) {
+      throw new RangeError('A Random state is four unsigned 32-bit integers');
+    }
+    [this.#a, this.#b, this.#c, this.#d] = state.map((w) => w | 0) as [number, number, number, number];
+  }
+
   /** A uniformly distributed 32-bit unsigned integer. */
   nextUint32(): number {
     const t = (((this.#a + this.#b) | 0) + this.#d) | 0;

@@ -22,9 +22,10 @@ export type InputData = readonly (readonly number[])[] | MatrixInput;
 /**
  * Targets: a matrix like the inputs (one-hot rows or regression targets), or, for
  * `sparseCategoricalCrossEntropy`, one integer class label per row. A model with a single output
- * also accepts one number per row.
+ * also accepts one number per row. (A Float32Array of labels must hold whole numbers, as the
+ * loaders' label columns do.)
  */
-export type TargetData = InputData | readonly number[] | Int32Array | Uint8Array | Uint16Array | Uint32Array;
+export type TargetData = InputData | readonly number[] | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float32Array;
 
 /** A validated matrix. */
 export interface Matrix {
@@ -119,7 +120,8 @@ function fromFlat(input: MatrixInput, name: string): Matrix {
 /** Validates class labels: one integer in [0, classes) per row. */
 export function toLabels(input: unknown, name: string, rows: number, classes: number): Int32Array {
   const isIntegerArray =
-    input instanceof Int32Array || input instanceof Uint8Array || input instanceof Uint16Array || input instanceof Uint32Array;
+    input instanceof Int32Array || input instanceof Uint8Array || input instanceof Uint16Array || input instanceof Uint32Array ||
+    input instanceof Float32Array; // each value is still checked to be an integer below
   if (!Array.isArray(input) && !isIntegerArray) {
     throw invalidParameter(name, 'an array of integer class labels (one per row)', input);
   }

@@ -6,7 +6,7 @@
  */
 import { FastpropError } from '../errors.ts';
 import { assertFiniteNumber, assertOneOf, assertOptions } from '../validate.ts';
-import type { LayerWeights } from '../model.ts';
+import type { LayerWeights, Sequential } from '../model.ts';
 
 /** What one epoch reports (validation entries when there is validation data). */
 export interface EpochLogs {
@@ -65,6 +65,11 @@ export interface TrainingContext {
   /** Copies of the current weights, and a way to put saved ones back. */
   getWeights(): LayerWeights[];
   setWeights(weights: readonly LayerWeights[]): void;
+  /**
+   * The model being trained. Between batches it may be read and saved (`model.save`), which is
+   * what {@link ModelCheckpoint} does; it cannot be fitted again or disposed meanwhile.
+   */
+  readonly model: Sequential;
 }
 
 /** Hooks awaited by `fit`; implement any subset. Batch hooks make fit run one batch per native call. */

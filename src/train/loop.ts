@@ -15,7 +15,7 @@ import { batchesPerEpoch, type Backend, type TargetBuffer, type TrainJob, type T
 import { FastpropError } from '../errors.ts';
 import type { Optimizer } from '../optimizers/optimizer.ts';
 import type { Random } from '../random.ts';
-import type { LayerWeights } from '../model.ts';
+import type { LayerWeights, Sequential } from '../model.ts';
 import type { Callback, EpochLogs, History, TrainingContext } from './callbacks.ts';
 import type { LearningRateSchedule } from './schedules.ts';
 
@@ -53,6 +53,8 @@ export interface TrainingState {
   epoch: number;
   readonly getWeights: () => LayerWeights[];
   readonly setWeights: (weights: readonly LayerWeights[]) => void;
+  /** The model being trained, for callbacks (e.g. to save checkpoints). */
+  readonly model: Sequential;
 }
 
 export interface LoopOptions {
@@ -71,7 +73,7 @@ export interface LoopOptions {
   readonly metricPerRow: number;
 }
 
-function emptyHistory(options: LoopOptions): History {
+export function emptyHistory(options: Pick<LoopOptions, 'metric' | 'validation'>): History {
   const withMetric = (key: 'accuracy' | 'mae') => (options.metric === key ? { [key]: [] as number[] } : {});
   return {
     loss: [],
@@ -98,6 +100,7 @@ export async function runTraining(state: TrainingState, data: LoopData, options:
     learningRateScale: 1,
     getWeights: state.getWeights,
     setWeights: state.setWeights,
+    model: state.model,
   };
   const batchHooks = callbacks.some((c) => c.onBatchBegin || c.onBatchEnd);
   const groupEpochs = callbacks.length === 0 && !options.validation && options.schedule?.per !== 'epoch';
@@ -146,25 +149,13 @@ export async function runTraining(state: TrainingState, data: LoopData, options:
           learningRates[i] = rateAt(state.step + i, epoch);
         }
         if (batchHooks) for (const c of callbacks) await c.onBatchBegin?.(firstBatch % perEpoch, context);
-        // The update of a batch whose weights become non-finite cannot be undone in place, so
-        // keep what to restore; it is one copy of the parameters per call.
-        const snapshot = [state.params.slice(), ...state.slots.map((s) => s.slice())];
         const job = (count: number, rates: Float32Array): TrainJob => ({
           params: state.params, grads: state.grads, slots: state.slots, optimizer: state.optimizer.describe(),
           firstStep: state.step + 1, learningRates: rates, clipValue: options.clipValue, clipNorm: options.clipNorm,
           x: data.x, targets: data.targets, datasetRows: rows, order, epochRows: rows, epochs, batchSize,
           firstBatch, batchCount: count,
         });
-        const result = await state.train(job(batchCount, learningRates));
-        let applied = result.batchesDone;
-        if (result.stopReason === 'nonFiniteWeights') {
-          // Back to the start of the call, then replay the good batches: training is
-          // deterministic, so this lands exactly on the weights from before the bad step.
-          state.params.set(snapshot[0]!);
-          state.slots.forEach((slot, i) => slot.set(snapshot[i + 1]!));
-          applied = result.batchesDone - 1;
-          if (applied > 0) await state.train(job(applied, learningRates.subarray(0, applied)));
-        }
+        const { result, applied } = await trainWithRollback(state, job, batchCount, learningRates);
         losses.set(result.batchLoss.subarray(0, applied), firstBatch);
         metrics.set(result.batchMetric.subarray(0, applied), firstBatch);
         rates.set(learningRates.subarray(0, applied), firstBatch);
@@ -172,14 +163,8 @@ export async function runTraining(state: TrainingState, data: LoopData, options:
         done += applied;
         const bad = firstBatch + applied;
         const where = `epoch ${first + Math.floor(bad / perEpoch) + 1}, batch ${(bad % perEpoch) + 1}`;
-        const help = 'training stopped and the weights from before that step are kept (help: lower the learning rate, or clip gradients with clipNorm)';
-        if (result.stopReason === 'cancelled') failure = aborted(bad % perEpoch, first + Math.floor(bad / perEpoch));
-        if (result.stopReason === 'nonFiniteLoss') {
-          failure = new TrainingInterruptedError('ERR_NON_FINITE_LOSS', `The loss became ${result.batchLoss[applied]} in ${where}; ${help}`, history);
-        }
-        if (result.stopReason === 'nonFiniteWeights') {
-          failure = new TrainingInterruptedError('ERR_NON_FINITE_LOSS', `An update made the weights non-finite in ${where}; ${help}`, history);
-        }
+        failure = result.stopReason === 'cancelled' ? aborted(bad % perEpoch, first + Math.floor(bad / perEpoch))
+          : nonFiniteFailure(result, applied, where, history);
         if (failure) break;
         if (batchHooks) {
           const b = firstBatch % perEpoch;
@@ -218,7 +203,7 @@ export async function runTraining(state: TrainingState, data: LoopData, options:
   }
 }
 
-function epochLogs(state: TrainingState, options: LoopOptions, epoch: number, loss: number, metric: number, learningRate: number, seconds: number): EpochLogs {
+export function epochLogs(state: TrainingState, options: Pick<LoopOptions, 'metric' | 'metricPerRow' | 'validation'>, epoch: number, loss: number, metric: number, learningRate: number, seconds: number): EpochLogs {
   // Built by assignment: with thousands of tiny epochs (XOR) this runs once per few microseconds.
   const logs: { -readonly [K in keyof EpochLogs]: EpochLogs[K] } = { epoch, loss, learningRate, seconds };
   if (options.metric) logs[options.metric] = metric;
@@ -233,9 +218,43 @@ function epochLogs(state: TrainingState, options: LoopOptions, epoch: number, lo
   return logs;
 }
 
-function record(history: History, keys: readonly (keyof History)[], logs: EpochLogs): void {
+export function record(history: History, keys: readonly (keyof History)[], logs: EpochLogs): void {
   for (const key of keys) {
     const value = logs[key];
     if (value !== undefined) history[key]!.push(value);
   }
+}
+
+/**
+ * Runs one training call. The update of a batch whose weights become non-finite cannot be undone
+ * in place, so the call keeps what to restore (one copy of the parameters and slots) and, if
+ * that happens, goes back to the start of the call and replays the good batches: training is
+ * deterministic, so this lands exactly on the weights from before the bad step.
+ * @returns the backend's result and the number of batches whose update was kept.
+ */
+export async function trainWithRollback(
+  state: TrainingState, job: (count: number, rates: Float32Array) => TrainJob, batchCount: number, learningRates: Float32Array,
+): Promise<{ result: TrainResult; applied: number }> {
+  const snapshot = [state.params.slice(), ...state.slots.map((s) => s.slice())];
+  const result = await state.train(job(batchCount, learningRates));
+  let applied = result.batchesDone;
+  if (result.stopReason === 'nonFiniteWeights') {
+    state.params.set(snapshot[0]!);
+    state.slots.forEach((slot, i) => slot.set(snapshot[i + 1]!));
+    applied = result.batchesDone - 1;
+    if (applied > 0) await state.train(job(applied, learningRates.subarray(0, applied)));
+  }
+  return { result, applied };
+}
+
+/** The error for a call that stopped on a non-finite loss or update (`where` names the batch), if it did. */
+export function nonFiniteFailure(result: TrainResult, applied: number, where: string, history: History): TrainingInterruptedError | undefined {
+  const help = 'training stopped and the weights from before that step are kept (help: lower the learning rate, or clip gradients with clipNorm)';
+  if (result.stopReason === 'nonFiniteLoss') {
+    return new TrainingInterruptedError('ERR_NON_FINITE_LOSS', `The loss became ${result.batchLoss[applied]} in ${where}; ${help}`, history);
+  }
+  if (result.stopReason === 'nonFiniteWeights') {
+    return new TrainingInterruptedError('ERR_NON_FINITE_LOSS', `An update made the weights non-finite in ${where}; ${help}`, history);
+  }
+  return undefined;
 }

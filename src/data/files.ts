@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+/**
+ * Helpers the file loaders share: strict number parsing (no silent coercion) and turning
+ * operating-system errors into {@link FastpropError}s that name the file.
+ * @internal
+ */
+import { BadDataError, FastpropError } from '../errors.ts';
+import { assertBoolean, assertOptions, assertPositiveInteger, invalidParameter } from '../validate.ts';
+
+/** A decimal number as written in text files: optional sign, digits, optional fraction and exponent. */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/**
+ * Parses a decimal number strictly: unlike `Number()`, the empty string, hexadecimal,
+ * `Infinity`, `NaN` and trailing garbage are rejected (returns undefined). Surrounding spaces
+ * are allowed. A value beyond float32's range is rejected too, as it would become Infinity.
+ */
+export function parseDecimal(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (!DECIMAL.test(trimmed)) return undefined;
+  const value = Number(trimmed);
+  return Number.isFinite(Math.fround(value)) ? value : undefined;
+}
+
+/** A FastpropError for a failed open/read/write, naming the file and the system's reason. */
+export function ioError(path: string, action: string, cause: unknown): FastpropError {
+  const code = (cause as { code?: unknown })?.code;
+  const reasons: Record<string, string> = {
+    ENOENT: 'no such file or directory',
+    EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
+    EISDIR: 'it is a directory',
+    ENOTDIR: 'a parent of it is not a directory',
+    ENOSPC: 'no space left on the device',
+    EROFS: 'the file system is read-only',
+  };
+  const reason = typeof code === 'string' ? `${reasons[code] ?? (cause as Error).message} (${code})` : String((cause as Error)?.message ?? cause);
+  return new FastpropError('ERR_IO', `Cannot ${action} ${path}: ${reason}`, { cause });
+}
+
+/** Options every loader takes. */
+export interface LoaderOptions {
+  /** Rows per streamed batch. @defaultValue 1024 */
+  batchSize?: number;
+  /**
+   * Skip rows with bad data instead of throwing, and count them in `skippedRows`. Structural
+   * damage (an unclosed quote, a truncated binary file) still throws.
+   * @defaultValue false
+   */
+  skipBadRows?: boolean;
+}
+
+export const LOADER_OPTIONS = ['batchSize', 'skipBadRows'] as const;
+
+export function loaderOptions(options: LoaderOptions & Record<string, unknown>, known: readonly string[], name: string): { batchSize: number; skipBadRows: boolean } {
+  assertOptions(options, [...LOADER_OPTIONS, ...known], name);
+  const { batchSize = 1024, skipBadRows = false } = options;
+  assertPositiveInteger(batchSize, 'batchSize');
+  assertBoolean(skipBadRows, 'skipBadRows');
+  return { batchSize, skipBadRows };
+}
+
+export function assertPath(path: unknown, name = 'path'): asserts path is string {
+  if (typeof path !== 'string' || path.length === 0) throw invalidParameter(name, 'a file path', path);
+}
+
+/** Counts skipped rows, or throws: the one place that decides what a bad row does. */
+export class BadRows {
+  readonly #skip: boolean;
+  count = 0;
+
+  constructor(skip: boolean) {
+    this.#skip = skip;
+  }
+
+  /** Throws the error unless skipping; returns when the row is to be skipped. */
+  handle(error: BadDataError): void {
+    if (!this.#skip) throw error;
+    this.count++;
+  }
+}
