@@ -153,11 +153,24 @@ inline void pack_transposed8(const float* src, std::size_t ld, std::size_t rows,
 
 void pack_a_avx2(bool trans, const float* a, std::size_t lda, std::size_t rows,
                  std::size_t depth, float* dst) {
+  static_assert(kMr == 6, "one transpose block per A panel, stored as 4 + 2 lanes");
   if (trans) {
-    pack_a_generic<kMr>(trans, a, lda, rows, depth, dst);  // contiguous copies
+    // Contiguous runs of 6 floats, copied as 4 + 2, walking the source row by row; the tail
+    // panel goes through the generic code.
+    const std::size_t full = rows / kMr;
+    for (std::size_t p = 0; p < depth; ++p) {
+      const float* s = a + p * lda;
+      float* d = dst + p * kMr;
+      for (std::size_t r = 0; r < full; ++r) {
+        _mm_storeu_ps(d + r * kMr * depth, _mm_loadu_ps(s + r * kMr));
+        _mm_storel_pi(reinterpret_cast<__m64*>(d + r * kMr * depth + 4),
+                      _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(s + r * kMr + 4))));
+      }
+    }
+    if (rows % kMr)
+      pack_a_generic<kMr>(true, a + full * kMr, lda, rows % kMr, depth, dst + full * kMr * depth);
     return;
   }
-  static_assert(kMr == 6, "one transpose block per A panel, stored as 4 + 2 lanes");
   for (std::size_t r0 = 0; r0 < rows; r0 += kMr) {
     const std::size_t mr = rows - r0 < kMr ? rows - r0 : kMr;
     pack_transposed8<kMr>(a + r0 * lda, lda, mr, depth, dst, kMr);
@@ -168,7 +181,18 @@ void pack_a_avx2(bool trans, const float* a, std::size_t lda, std::size_t rows,
 void pack_b_avx2(bool trans, const float* b, std::size_t ldb, std::size_t depth,
                  std::size_t cols, float* dst) {
   if (!trans) {
-    pack_b_generic<kNr>(trans, b, ldb, depth, cols, dst);  // contiguous copies
+    // Contiguous runs of 16 floats, walking the source row by row; tail panel: generic code.
+    const std::size_t full = cols / kNr;
+    for (std::size_t p = 0; p < depth; ++p) {
+      const float* s = b + p * ldb;
+      float* d = dst + p * kNr;
+      for (std::size_t c = 0; c < full; ++c) {
+        _mm256_storeu_ps(d + c * kNr * depth, _mm256_loadu_ps(s + c * kNr));
+        _mm256_storeu_ps(d + c * kNr * depth + 8, _mm256_loadu_ps(s + c * kNr + 8));
+      }
+    }
+    if (cols % kNr)
+      pack_b_generic<kNr>(false, b + full * kNr, ldb, depth, cols % kNr, dst + full * kNr * depth);
     return;
   }
   for (std::size_t c0 = 0; c0 < cols; c0 += kNr) {
@@ -176,7 +200,7 @@ void pack_b_avx2(bool trans, const float* b, std::size_t ldb, std::size_t depth,
     for (std::size_t h = 0; h < kNv; ++h) {
       const std::size_t lo = 8 * h, valid = nr > lo ? (nr - lo < 8 ? nr - lo : 8) : 0;
       if (valid == 0) {
-        for (std::size_t p = 0; p < depth; ++p) _mm256_store_ps(dst + p * kNr + lo, _mm256_setzero_ps());
+        for (std::size_t p = 0; p < depth; ++p) _mm256_storeu_ps(dst + p * kNr + lo, _mm256_setzero_ps());
         continue;
       }
       pack_transposed8<8>(b + (c0 + lo) * ldb, ldb, valid, depth, dst + lo, kNr);

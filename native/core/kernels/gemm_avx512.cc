@@ -149,15 +149,27 @@ inline void pack_transposed16(const float* src, std::size_t ld, std::size_t rows
 template <std::size_t kMr>
 void pack_a_avx512(bool trans, const float* a, std::size_t lda, std::size_t rows,
                    std::size_t depth, float* dst) {
+  static_assert(kMr <= 16, "one vector (and one transpose block) per A panel column");
+  const __mmask16 keep = static_cast<__mmask16>((1u << kMr) - 1u);
   if (trans) {
-    pack_a_generic<kMr>(trans, a, lda, rows, depth, dst);  // contiguous copies
+    // Contiguous runs of MR floats: one masked load and store each (a 14-float copy is
+    // otherwise split into several pieces), walking the source row by row.
+    const std::size_t full = rows / kMr, tail = rows % kMr;
+    const __mmask16 tail_keep = static_cast<__mmask16>((1u << tail) - 1u);
+    for (std::size_t p = 0; p < depth; ++p) {
+      const float* s = a + p * lda;
+      float* d = dst + p * kMr;
+      for (std::size_t r = 0; r < full; ++r)
+        _mm512_mask_storeu_ps(d + r * kMr * depth, keep, _mm512_maskz_loadu_ps(keep, s + r * kMr));
+      if (tail)
+        _mm512_mask_storeu_ps(d + full * kMr * depth, keep,
+                              _mm512_maskz_loadu_ps(tail_keep, s + full * kMr));
+    }
     return;
   }
-  static_assert(kMr <= 16, "one transpose block per A panel");
   for (std::size_t r0 = 0; r0 < rows; r0 += kMr) {
     const std::size_t mr = rows - r0 < kMr ? rows - r0 : kMr;
-    pack_transposed16(a + r0 * lda, lda, mr, depth, dst, kMr,
-                      static_cast<__mmask16>((1u << kMr) - 1u));
+    pack_transposed16(a + r0 * lda, lda, mr, depth, dst, kMr, keep);
     dst += kMr * depth;
   }
 }
@@ -175,7 +187,7 @@ void pack_b_avx512(bool trans, const float* b, std::size_t ldb, std::size_t dept
     for (std::size_t h = 0; h < kNv; ++h) {
       const std::size_t lo = 16 * h, valid = nr > lo ? (nr - lo < 16 ? nr - lo : 16) : 0;
       if (valid == 0) {
-        for (std::size_t p = 0; p < depth; ++p) _mm512_store_ps(dst + p * kNr + lo, _mm512_setzero_ps());
+        for (std::size_t p = 0; p < depth; ++p) _mm512_storeu_ps(dst + p * kNr + lo, _mm512_setzero_ps());
         continue;
       }
       pack_transposed16(b + (c0 + lo) * ldb, ldb, valid, depth, dst + lo, kNr, 0xFFFF);

@@ -11,7 +11,9 @@
 //             the NR values op(B)[p][s·NR + j] at [p·NR + j]   (i.e. depth×NR, row by row)
 //
 // Rows of A (columns of B) past the end are zero, so the micro-kernel always runs a full
-// MR×NR tile and only its write-back looks at the valid m×n part.
+// MR×NR tile and only its write-back looks at the valid m×n part. The driver's packed buffers
+// are 64-byte aligned and NR·4 is a multiple of the vector size, so kernels may use aligned
+// loads on packed B; packing routines must not assume more than 4-byte alignment of `dst`.
 //
 // Micro-kernel contract, on one MR×NR tile of C (row-major, leading dimension ldc):
 //
@@ -75,28 +77,32 @@ const KernelTable& table_avx512();
 template <std::size_t kMr>
 void pack_a_generic(bool trans, const float* a, std::size_t lda, std::size_t rows,
                     std::size_t depth, float* dst) {
+  if (trans) {
+    // op(A)[i][p] = a[p·lda + i]: each packed column is a contiguous run of the source. Walk
+    // the source row by row (p outer) so it streams sequentially; the panels are the scattered
+    // side, and they are being written into cache anyway.
+    const std::size_t full = rows / kMr, tail = rows % kMr;
+    for (std::size_t p = 0; p < depth; ++p) {
+      const float* s = a + p * lda;
+      for (std::size_t r = 0; r < full; ++r) {
+        float* d = dst + r * kMr * depth + p * kMr;
+        for (std::size_t i = 0; i < kMr; ++i) d[i] = s[r * kMr + i];
+      }
+      if (tail) {
+        float* d = dst + full * kMr * depth + p * kMr;
+        for (std::size_t i = 0; i < kMr; ++i) d[i] = i < tail ? s[full * kMr + i] : 0.0f;
+      }
+    }
+    return;
+  }
   for (std::size_t r0 = 0; r0 < rows; r0 += kMr) {
+    // op(A)[i][p] = a[i·lda + p]: a transpose of mr source rows.
     const std::size_t mr = rows - r0 < kMr ? rows - r0 : kMr;
-    if (trans) {
-      // op(A)[i][p] = a[p·lda + i]: each packed column is a contiguous run of the source.
-      const float* src = a + r0;
-      for (std::size_t p = 0; p < depth; ++p) {
-        const float* s = src + p * lda;
-        float* d = dst + p * kMr;
-        if (mr == kMr) {
-          for (std::size_t i = 0; i < kMr; ++i) d[i] = s[i];
-        } else {
-          for (std::size_t i = 0; i < kMr; ++i) d[i] = i < mr ? s[i] : 0.0f;
-        }
-      }
-    } else {
-      // op(A)[i][p] = a[i·lda + p]: a transpose of mr source rows.
-      const float* src = a + r0 * lda;
-      for (std::size_t p = 0; p < depth; ++p) {
-        float* d = dst + p * kMr;
-        for (std::size_t i = 0; i < mr; ++i) d[i] = src[i * lda + p];
-        for (std::size_t i = mr; i < kMr; ++i) d[i] = 0.0f;
-      }
+    const float* src = a + r0 * lda;
+    for (std::size_t p = 0; p < depth; ++p) {
+      float* d = dst + p * kMr;
+      for (std::size_t i = 0; i < mr; ++i) d[i] = src[i * lda + p];
+      for (std::size_t i = mr; i < kMr; ++i) d[i] = 0.0f;
     }
     dst += kMr * depth;
   }
@@ -105,28 +111,31 @@ void pack_a_generic(bool trans, const float* a, std::size_t lda, std::size_t row
 template <std::size_t kNr>
 void pack_b_generic(bool trans, const float* b, std::size_t ldb, std::size_t depth,
                     std::size_t cols, float* dst) {
+  if (!trans) {
+    // op(B)[p][j] = b[p·ldb + j]: each packed row is a contiguous run of the source. Walk the
+    // source row by row (p outer) so it streams sequentially, as for A transposed above.
+    const std::size_t full = cols / kNr, tail = cols % kNr;
+    for (std::size_t p = 0; p < depth; ++p) {
+      const float* s = b + p * ldb;
+      for (std::size_t c = 0; c < full; ++c) {
+        float* d = dst + c * kNr * depth + p * kNr;
+        for (std::size_t j = 0; j < kNr; ++j) d[j] = s[c * kNr + j];
+      }
+      if (tail) {
+        float* d = dst + full * kNr * depth + p * kNr;
+        for (std::size_t j = 0; j < kNr; ++j) d[j] = j < tail ? s[full * kNr + j] : 0.0f;
+      }
+    }
+    return;
+  }
   for (std::size_t c0 = 0; c0 < cols; c0 += kNr) {
+    // op(B)[p][j] = b[j·ldb + p]: a transpose of nr source rows.
     const std::size_t nr = cols - c0 < kNr ? cols - c0 : kNr;
-    if (!trans) {
-      // op(B)[p][j] = b[p·ldb + j]: each packed row is a contiguous run of the source.
-      const float* src = b + c0;
-      for (std::size_t p = 0; p < depth; ++p) {
-        const float* s = src + p * ldb;
-        float* d = dst + p * kNr;
-        if (nr == kNr) {
-          for (std::size_t j = 0; j < kNr; ++j) d[j] = s[j];
-        } else {
-          for (std::size_t j = 0; j < kNr; ++j) d[j] = j < nr ? s[j] : 0.0f;
-        }
-      }
-    } else {
-      // op(B)[p][j] = b[j·ldb + p]: a transpose of nr source rows.
-      const float* src = b + c0 * ldb;
-      for (std::size_t p = 0; p < depth; ++p) {
-        float* d = dst + p * kNr;
-        for (std::size_t j = 0; j < nr; ++j) d[j] = src[j * ldb + p];
-        for (std::size_t j = nr; j < kNr; ++j) d[j] = 0.0f;
-      }
+    const float* src = b + c0 * ldb;
+    for (std::size_t p = 0; p < depth; ++p) {
+      float* d = dst + p * kNr;
+      for (std::size_t j = 0; j < nr; ++j) d[j] = src[j * ldb + p];
+      for (std::size_t j = nr; j < kNr; ++j) d[j] = 0.0f;
     }
     dst += kNr * depth;
   }
