@@ -2,7 +2,7 @@
 // A small training workload for scripts/leak-check.sh: models created, trained (dropout, Adam,
 // odd batch sizes), used for prediction, given a bad call, and disposed, straight on the addon.
 import { createRequire } from 'node:module';
-const b = createRequire(import.meta.url)(process.env.FASTPROP_ADDON_PATH ?? '/work/main/build/Release/fastprop.node');
+const b = createRequire(import.meta.url)(process.env.FASTPROP_ADDON_PATH ?? new URL('../build/Release/fastprop.node', import.meta.url).pathname);
 const spec = { layers: [{ inputs: 16, units: 32, activation: 'relu', leakySlope: 0, dropout: 0.2 }, { inputs: 32, units: 4, activation: 'softmax', leakySlope: 0 }], loss: 'sparseCategoricalCrossEntropy' };
 const count = 17 * 32 + 33 * 4, rows = 64;
 const opt = { kind: 'adam', learningRate: 0.01, momentum: 0, nesterov: false, beta1: 0.9, beta2: 0.999, rho: 0, epsilon: 1e-8, weightDecay: 0 };
