@@ -2,7 +2,7 @@
 // Persistent worker pool for the GEMM's m/n loops (the role of MLX's KernelPool or BLIS's
 // thread teams). Workers live as long as the pool; a parallel_for wakes them, shares out the
 // tasks through one atomic counter, runs tasks on the caller's thread too, and returns once
-// every worker has checked back in.
+// every task has finished.
 //
 // Wake-up latency matters more than anything else here: a training step issues several GEMMs
 // of a few hundred microseconds each, back to back. So idle workers first spin (with `pause`)

@@ -46,6 +46,6 @@ case $mode in
   bench) "$out/gemm_test" bench "$@" ;;
   peak) "$out/gemm_test" peak ;;
   kernel) "$out/gemm_test" kernel ;;
-  all) "$out/gemm_test" test && "$out/gemm_test" bench "$@" ;;
+  all) "$out/gemm_test" test && "$out/gemm_test" kernel && "$out/gemm_test" bench "$@" ;;
   *) echo "unknown mode $mode" >&2; exit 2 ;;
 esac
