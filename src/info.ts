@@ -5,6 +5,8 @@ import { tryLoadNative, type Kernel } from './native.ts';
 export interface BackendInfo {
   /** Whether the native addon loaded. */
   readonly native: boolean;
+  /** The addon file that loaded: a prebuilt binary, a build from source, or FASTPROP_ADDON_PATH. */
+  readonly binary?: string;
   /** Why it did not, when it did not. */
   readonly error?: string;
   /** GEMM kernels this CPU runs, in order of preference (best last). */
@@ -20,5 +22,5 @@ export function backendInfo(): BackendInfo {
   const loaded = tryLoadNative();
   if ('error' in loaded) return { native: false, error: loaded.error.message, kernels: [] };
   const info = loaded.binding.backendInfo();
-  return { native: true, kernels: info.kernels, kernel: info.defaultKernel, threads: info.defaultThreads };
+  return { native: true, binary: loaded.path, kernels: info.kernels, kernel: info.defaultKernel, threads: info.defaultThreads };
 }

@@ -2,8 +2,20 @@
 /**
  * Locates and loads the native addon, and describes its whole surface in one interface so that
  * no `any` leaks past this file (the tfjs-node pattern).
+ *
+ * Where the addon comes from, first match wins:
+ * 1. `FASTPROP_ADDON_PATH`, if set: that file and nothing else;
+ * 2. `build/Release/fastprop.node`: a build from source (a clone of the repository, or
+ *    `FASTPROP_BUILD_FROM_SOURCE=1 npm rebuild fastprop` in a project);
+ * 3. `prebuilds/<platform>-<arch>/fastprop.napi[.glibc|.musl].node`: the prebuilt binary shipped
+ *    in the npm tarball (prebuildify's naming, one Node-API binary per platform).
+ *
+ * A file that exists but does not load (wrong libc, missing symbols) is reported and the next
+ * candidate is tried. When none loads, the error names the platform, every place looked at, and
+ * the fixes (sharp's `lib/sharp.mjs` does the same).
  * @internal
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { FastpropError } from './errors.ts';
@@ -40,32 +52,99 @@ export interface NativeBinding {
   _fmaPeak(kernel: Kernel, threads: number): number;
 }
 
+/** The package root: the parent of src/ (tests, tsx) and of dist/ (the published build). */
+const PACKAGE_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
 /**
- * Where the build puts the addon: build/Release beside src/ and dist/. FASTPROP_ADDON_PATH
- * overrides it (a custom build, or a test of what happens when there is none).
+ * Where a build from source puts the addon: build/Release beside src/ and dist/.
+ * FASTPROP_ADDON_PATH overrides it (a custom build, or a test of what happens when there is none).
  */
 export const ADDON_PATH = process.env['FASTPROP_ADDON_PATH'] ?? fileURLToPath(new URL('../build/Release/fastprop.node', import.meta.url));
 
-let loaded: { binding: NativeBinding } | { error: FastpropError } | undefined;
-
-/** Loads the addon once; returns the binding or the reason it could not be loaded. */
-export function tryLoadNative(): { binding: NativeBinding } | { error: FastpropError } {
-  if (loaded) return loaded;
+/** `glibc` or `musl` on Linux (detect-libc's two cheap probes), undefined elsewhere. */
+function linuxLibc(): 'glibc' | 'musl' | undefined {
+  if (process.platform !== 'linux') return undefined;
   try {
-    const require = createRequire(import.meta.url);
-    loaded = { binding: require(ADDON_PATH) as NativeBinding };
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-    loaded = {
-      error: new FastpropError(
-        'ERR_NATIVE_UNAVAILABLE',
-        `The fastprop native addon could not be loaded from ${ADDON_PATH} (${reason}). ` +
-          'To fix: run `npm run build` in the fastprop package (needs cmake and a C++17 compiler), ' +
-          "or pass backend: 'reference' to use the pure TypeScript backend.",
-        { cause },
-      ),
-    };
+    const ldd = readFileSync('/usr/bin/ldd', 'latin1');
+    if (ldd.includes('musl')) return 'musl';
+    if (ldd.includes('GNU C Library') || ldd.includes('GLIBC')) return 'glibc';
+  } catch {
+    // no ldd (distroless images): ask Node how it was linked
   }
+  const report = process.report as (typeof process.report & { excludeNetwork?: boolean }) | undefined;
+  if (report) report.excludeNetwork = true; // getReport() would otherwise resolve host names
+  const header = (report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined)?.header;
+  return header?.glibcVersionRuntime ? 'glibc' : 'musl';
+}
+
+/** This machine as the prebuilds name it: `linux-x64-glibc`, `darwin-arm64`, `win32-x64`. */
+export function platformTag(): string {
+  const libc = linuxLibc();
+  return `${process.platform}-${process.arch}${libc ? `-${libc}` : ''}`;
+}
+
+/** The prebuilt binary for this machine, in prebuildify's layout. */
+function prebuildPath(): string {
+  const libc = linuxLibc();
+  return `${PACKAGE_ROOT}prebuilds/${process.platform}-${process.arch}/fastprop.napi${libc ? `.${libc}` : ''}.node`;
+}
+
+/** The platforms this copy of fastprop has prebuilt binaries for, e.g. `linux-x64-glibc`. */
+function shippedPrebuilds(): string[] {
+  const tags: string[] = [];
+  try {
+    for (const dir of readdirSync(`${PACKAGE_ROOT}prebuilds`)) {
+      for (const file of readdirSync(`${PACKAGE_ROOT}prebuilds/${dir}`)) {
+        const libc = /^fastprop\.napi(?:\.(glibc|musl))?\.node$/.exec(file);
+        if (libc) tags.push(libc[1] ? `${dir}-${libc[1]}` : dir);
+      }
+    }
+  } catch {
+    // no prebuilds folder: a clone of the repository
+  }
+  return tags;
+}
+
+let loaded: { binding: NativeBinding; path: string } | { error: FastpropError } | undefined;
+
+/** Loads the addon once; returns the binding and its file, or the reason none could be loaded. */
+export function tryLoadNative(): { binding: NativeBinding; path: string } | { error: FastpropError } {
+  if (loaded) return loaded;
+  const override = process.env['FASTPROP_ADDON_PATH'];
+  const candidates = override ? [override] : [ADDON_PATH, prebuildPath()];
+  const require = createRequire(import.meta.url);
+  const failures: string[] = [];
+  let firstCause: unknown;
+  for (const path of candidates) {
+    if (!override && !existsSync(path)) {
+      failures.push(`${path} (not found)`);
+      continue;
+    }
+    try {
+      loaded = { binding: require(path) as NativeBinding, path };
+      return loaded;
+    } catch (cause) {
+      firstCause ??= cause;
+      failures.push(`${path} (${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)})`);
+    }
+  }
+  const shipped = shippedPrebuilds();
+  const fixes = [
+    ...(override ? ['point FASTPROP_ADDON_PATH at a working fastprop.node, or unset it to use the prebuilt binaries'] : []),
+    'build the addon from source (needs a C++17 compiler, and cmake or python3): ' +
+      '`FASTPROP_BUILD_FROM_SOURCE=1 npm rebuild fastprop` in your project, or `npm run build` in a clone of fastprop',
+    "pass backend: 'reference' to use the pure TypeScript backend on purpose",
+  ];
+  loaded = {
+    error: new FastpropError(
+      'ERR_NATIVE_UNAVAILABLE',
+      `The fastprop native addon could not be loaded from ${failures.join(', nor from ')}. ` +
+        `This machine is ${platformTag()} (Node.js ${process.versions.node}); ` +
+        `this fastprop has prebuilt binaries for ${shipped.length ? shipped.join(', ') : 'no platform'}. ` +
+        `To fix: ${fixes.join('; or ')}.`,
+      { cause: firstCause },
+    ),
+  };
   return loaded;
 }
 
