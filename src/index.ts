@@ -2,7 +2,7 @@
 // The public surface, listed explicitly. `src/reference` is deliberately not exported: it is the
 // tests' oracle, reachable by users only as `backend: 'reference'`.
 export { Sequential } from './model.ts';
-export type { DenseLayerOptions, DropoutLayerOptions, FitOptions, LayerWeights, ModelOptions, OptimizerState } from './model.ts';
+export type { DenseLayerOptions, DropoutLayerOptions, FitOptions, LayerWeights, LoadOptions, ModelOptions, OptimizerState } from './model.ts';
 export { EarlyStopping, ReduceLROnPlateau } from './train/callbacks.ts';
 export type {
   BatchLogs, Callback, EarlyStoppingOptions, EpochLogs, History, Monitor, ReduceLROnPlateauOptions, TrainingContext,

@@ -23,7 +23,12 @@ import { toLabels, toMatrix, type InputData, type Matrix, type MatrixInput, type
 import { runTraining, type LoopData, type TrainingState } from './train/loop.ts';
 import { runStreamTraining } from './train/stream-loop.ts';
 import { InMemoryDataset, isDataset, StreamingDataset, type Dataset } from './data/dataset.ts';
-import { Normalizer } from './data/normalize.ts';
+import { Normalizer, type NormalizationMethod } from './data/normalize.ts';
+import { readFile } from 'node:fs/promises';
+import { ioError } from './data/files.ts';
+import { writeFileAtomic } from './io/atomic-write.ts';
+import { decodeModel, encodeModel, type ArchitectureLayer, type ModelSnapshot } from './io/model-file.ts';
+import { optimizerFromDescription } from './optimizers/from-description.ts';
 import type { Callback, EpochLogs, History } from './train/callbacks.ts';
 import type { LearningRateSchedule } from './train/schedules.ts';
 import {
@@ -146,6 +151,16 @@ export interface FitOptions {
 export interface OptimizerState {
   readonly step: number;
   readonly slots: readonly Float32Array[];
+}
+
+/** Options of {@link Sequential.load}: where the loaded model runs (as in {@link ModelOptions}). */
+export interface LoadOptions {
+  /** @defaultValue native, else reference with a warning */
+  backend?: BackendName;
+  /** Native backend: GEMM threads. */
+  threads?: number;
+  /** Native backend: force a GEMM kernel. */
+  kernel?: Kernel;
 }
 
 /** A layer's parameters: kernel [inputs × units] row-major, bias [units]. */
@@ -569,6 +584,135 @@ export class Sequential {
     });
     this.#slots = slots;
     this.#step = state.step;
+  }
+
+  /** Epochs completed over the model's life (all fits; restored by {@link Sequential.load}). */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
+  /** Optimizer steps taken over the model's life (restored by {@link Sequential.load}). */
+  get step(): number {
+    return this.#step;
+  }
+
+  /**
+   * Saves everything needed to predict with the model or to resume training bit for bit: the
+   * architecture, weights, optimizer and its state, step and epoch counters, the shuffling
+   * generator's state and the normalisation, in fastprop's model format (docs/model-format.md),
+   * with a SHA-256 checksum. The write is atomic: a crash or kill during a save leaves the
+   * previous file intact. It may be called from a callback during fit (between batches).
+   * @example
+   * ```ts
+   * await model.save('model.fprop');
+   * const again = await Sequential.load('model.fprop');
+   * ```
+   * @throws {@link FastpropError} `ERR_IO` when the file cannot be written (the previous one is left as it was).
+   */
+  async save(path: string): Promise<void> {
+    this.#requireIdle('save');
+    if (typeof path !== 'string' || path.length === 0) throw invalidParameter('path', 'a file path', path);
+    // Copies: the write is asynchronous, and a fit may resume while it runs.
+    const snapshot: ModelSnapshot = {
+      architecture: { inputSize: inputSize(this.spec), layers: this.#architectureLayers(), loss: this.spec.loss, huberDelta: this.spec.huberDelta, seed: this.seed },
+      optimizer: this.optimizer.describe(),
+      training: { step: this.#step, epoch: this.#epoch, shuffleState: this.#shuffleRandom.getState() },
+      normalization: this.#normalization ? this.#normalization.toJSON() : null,
+      parameters: this.#params.slice(),
+      slots: this.#slots.length === this.optimizer.slotCount ? this.#slots.map((slot) => slot.slice()) : [],
+    };
+    await writeFileAtomic(path, encodeModel(snapshot), 'save the model to');
+  }
+
+  /**
+   * Loads a model saved by {@link Sequential.save}, ready to predict or to continue training
+   * exactly where it stopped (fit the remaining epochs; pass no fit `seed`).
+   * @example
+   * ```ts
+   * const model = await Sequential.load('model.fprop', { backend: 'native' });
+   * model.predict(x);
+   * ```
+   * @throws {@link FastpropError} `ERR_IO` when the file cannot be read; `ERR_BAD_MODEL_FILE` for a
+   * file that is not a model file, is truncated or corrupt (checksum) or inconsistent;
+   * `ERR_MODEL_FILE_VERSION` for a file written by a newer fastprop.
+   */
+  static async load(path: string, options: LoadOptions = {}): Promise<Sequential> {
+    if (typeof path !== 'string' || path.length === 0) throw invalidParameter('path', 'a file path', path);
+    assertOptions(options, ['backend', 'threads', 'kernel'], 'load options');
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(path);
+    } catch (cause) {
+      throw ioError(path, 'read', cause);
+    }
+    return Sequential.#fromSnapshot(decodeModel(bytes, path), path, options);
+  }
+
+  static #fromSnapshot(snapshot: ModelSnapshot, path: string, options: LoadOptions): Sequential {
+    const { architecture: a, training } = snapshot;
+    const invalid = (problem: string, cause?: unknown) =>
+      new FastpropError('ERR_BAD_MODEL_FILE', `${path} is not a valid fastprop model file: ${problem}`, cause === undefined ? {} : { cause });
+    // Sizes first, before anything is allocated from them.
+    let inputs = a.inputSize;
+    let expected = 0;
+    for (const layer of a.layers) {
+      if ('units' in layer) {
+        expected += (inputs + 1) * layer.units;
+        inputs = layer.units;
+      }
+    }
+    if (expected !== snapshot.parameters.length) {
+      throw invalid(`its architecture has ${expected} parameters but the parameters section holds ${snapshot.parameters.length}`);
+    }
+    const bad = snapshot.parameters.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw invalid(`parameter ${bad} is ${snapshot.parameters[bad]}`);
+    let model: Sequential;
+    try {
+      model = new Sequential({
+        inputSize: a.inputSize,
+        layers: a.layers.map((l) => ({ ...l })) as (DenseLayerOptions | DropoutLayerOptions)[],
+        loss: a.loss as Loss,
+        huberDelta: a.huberDelta,
+        optimizer: optimizerFromDescription(snapshot.optimizer),
+        seed: a.seed,
+        ...options,
+      });
+    } catch (cause) {
+      if (cause instanceof FastpropError && cause.code !== 'ERR_NATIVE_UNAVAILABLE' && cause.code !== 'ERR_UNKNOWN_OPTION') {
+        throw invalid(`its architecture or optimizer is invalid: ${cause.message}`, cause);
+      }
+      throw cause;
+    }
+    try {
+      if (snapshot.slots.length !== 0 && snapshot.slots.length !== model.optimizer.slotCount) {
+        throw invalid(`it holds ${snapshot.slots.length} optimizer slots, its optimizer keeps ${model.optimizer.slotCount}`);
+      }
+      if (snapshot.normalization) {
+        const n = snapshot.normalization;
+        try {
+          model.setNormalization(new Normalizer(n.method as NormalizationMethod, n.shift, n.scale));
+        } catch (cause) {
+          throw invalid(`its normalisation is invalid: ${(cause as Error).message}`, cause);
+        }
+      }
+      model.#params.set(snapshot.parameters);
+      model.#slots = snapshot.slots.map((slot) => slot.slice());
+      model.#step = training.step;
+      model.#epoch = training.epoch;
+      model.#shuffleRandom.setState(training.shuffleState);
+      return model;
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+  }
+
+  /** The layers as model options describe them (for saving). */
+  #architectureLayers(): ArchitectureLayer[] {
+    return this.spec.layers.flatMap((l): ArchitectureLayer[] => [
+      { units: l.units, activation: l.activation, leakySlope: l.leakySlope, l1: l.l1, l2: l.l2 },
+      ...(l.dropout > 0 ? [{ dropout: l.dropout }] : []),
+    ]);
   }
 
   /** Frees the native resources. Idempotent; any later call throws `ERR_DISPOSED`. */
