@@ -5,9 +5,11 @@ export { Sequential } from './model.ts';
 export type { DenseLayerOptions, DropoutLayerOptions, FitOptions, LayerWeights, LoadOptions, ModelOptions, OptimizerState } from './model.ts';
 export { EarlyStopping, ReduceLROnPlateau } from './train/callbacks.ts';
 export type {
-  BatchLogs, Callback, EarlyStoppingOptions, EpochLogs, History, Monitor, ReduceLROnPlateauOptions, TrainingContext,
+  BatchLogs, Callback, EarlyStoppingOptions, EpochLogs, History, Mode, Monitor, ReduceLROnPlateauOptions, TrainingContext,
 } from './train/callbacks.ts';
 export { TrainingInterruptedError } from './train/loop.ts';
+export { ModelCheckpoint } from './train/checkpoint.ts';
+export type { ModelCheckpointOptions } from './train/checkpoint.ts';
 export { constant, cosineAnnealing, exponentialDecay, linearWarmup, stepDecay } from './train/schedules.ts';
 export type { LearningRateSchedule } from './train/schedules.ts';
 export { SGD } from './optimizers/sgd.ts';

@@ -82,10 +82,14 @@ export interface Callback {
   onTrainEnd?(context: TrainingContext): void | Promise<void>;
 }
 
-type Mode = 'min' | 'max' | 'auto';
+/** Whether lower ('min') or higher ('max') is better; 'auto': max for accuracies, else min. */
+export type Mode = 'min' | 'max' | 'auto';
 
-/** Tracks the best value of a monitored metric, with a minimum improvement. */
-class Monitored {
+/**
+ * Tracks the best value of a monitored metric, with a minimum improvement.
+ * @internal
+ */
+export class Monitored {
   readonly #monitor: Monitor;
   readonly #minDelta: number;
   readonly #sign: number;
