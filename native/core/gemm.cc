@@ -19,7 +19,7 @@
 // of the split operand is split with it, and the other operand is packed by every thread
 // (cheap next to the product once the minimum-work threshold lets threads in at all).
 //
-// Small m (≤ mc, one IC block: the batch-64 shapes of an MLP): A is packed once per k block
+// Small m (≤ m_small, one IC block: the batch-64 shapes of an MLP): A is packed once per k block
 // and each B micro-panel is packed right before its use into a kc×NR buffer that stays in
 // L1/L2. B, the big operand here, is read from memory once and never written back out as a
 // large packed block.
@@ -237,7 +237,7 @@ struct Gemm::Impl {
                int thread);
 };
 
-// At most mc rows: one IC block. A is packed once per k block; each B micro-panel is packed
+// At most m_small rows: one IC block. A is packed once per k block; each B micro-panel is packed
 // right before its use into a kc×NR buffer that stays in L1/L2, so B is read from memory once
 // and never written out as a big packed block (that traffic dominates when m is small).
 void Gemm::Impl::small_m(const Problem& p, const Region& r, const Tile& kt, const KBlocks& kb,
@@ -334,7 +334,7 @@ void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
   // Everything that decides the rounding (the tile does not: each element's k-sum is the same
   // FMA sequence in any tile) depends on the problem, never on the thread count.
   const Tile& tile = pick_tile(kt, m);
-  const KBlocks kb = k_blocks(k, m <= kt.m_long ? kt.kc_long : kt.kc);
+  const KBlocks kb = k_blocks(k, m <= kt.m_small ? kt.kc_long : kt.kc);
   const int threads = im.threads_for(p);
   const Split split = threads > 1 ? choose_split(m, n, tile.mr, tile.nr, threads)
                                   : Split{false, 1};
@@ -357,8 +357,8 @@ void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
     max_rows = std::max(max_rows, r.i1 - r.i0);
     max_cols = std::max(max_cols, r.j1 - r.j0);
   }
-  const bool small = max_rows <= kt.mc;
-  const std::size_t a_rows = round_up(std::min(max_rows, round_up(kt.mc, tile.mr)), tile.mr);
+  const bool small = max_rows <= kt.m_small;
+  const std::size_t a_rows = round_up(small ? max_rows : round_up(kt.mc, tile.mr), tile.mr);
   const std::size_t b_cols =
       small ? tile.nr : std::min(round_up(max_cols, tile.nr), round_up(kt.nc, tile.nr));
   const std::size_t a_floats = a_rows * kb.depth, b_floats = b_cols * kb.depth;

@@ -23,7 +23,7 @@ namespace {
 #ifndef FASTPROP_AVX2_KC
 #define FASTPROP_AVX2_KC 256
 #define FASTPROP_AVX2_MC 144
-#define FASTPROP_AVX2_KC_LONG 768
+#define FASTPROP_AVX2_KC_LONG 512
 #endif
 
 constexpr std::size_t kMr = 6;
@@ -213,9 +213,10 @@ void pack_b_avx2(bool trans, const float* b, std::size_t ldb, std::size_t depth,
 
 const KernelTable& table_avx2() {
   // kc·NR·4 = 16 KiB B micro-panel in L1; mc·kc·4 = 144 KiB A block in L2.
-  // Up to 128 rows the A block stays in L2 even 768 deep.
+  // Up to 96 rows, the small-m schedule with blocks 512 deep: A block ≤ 192 KiB, within the
+  // 256 KiB L2 of older AVX2 cores.
   static const KernelTable table{Isa::kAvx2, {{kMr, kNr, kernel_avx2, pack_a_avx2, pack_b_avx2}, {}},
-                                 1,          FASTPROP_AVX2_KC, FASTPROP_AVX2_MC, 4096, 128, FASTPROP_AVX2_KC_LONG};
+                                 1,          FASTPROP_AVX2_KC, FASTPROP_AVX2_MC, 4096, 96, FASTPROP_AVX2_KC_LONG};
   return table;
 }
 

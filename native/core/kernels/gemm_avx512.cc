@@ -202,8 +202,8 @@ const KernelTable& table_avx512() {
   // 14×32 main tile; 8×32 (16 + 2 = 18/32 registers) for m = 64-like batches, where 14 rows
   // would pad 64 to 70. kc = 512: B micro-panel kc·NR·4 = 64 KiB streamed from L2, A block
   // mc·kc·4 = 224 KiB in L2, B block kc·nc·4 = 8 MiB in L3 (measured better than 384×168 and
-  // 256/192-deep blocks on Zen 4). Up to 128 rows, the whole A block fits L2 even 1024 deep,
-  // and fewer k blocks mean fewer passes over C.
+  // 256/192-deep blocks on Zen 4). Up to 128 rows, the small-m schedule: the whole A block
+  // fits L2 even 1024 deep (512 KiB), and fewer k blocks mean fewer passes over C.
   static const KernelTable table{
       Isa::kAvx512,
       {{14, 32, kernel_avx512<14, 2>, pack_a_avx512<14>, pack_b_avx512<2>},

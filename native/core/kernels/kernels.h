@@ -58,9 +58,12 @@ struct KernelTable {
   Tile tiles[2];
   int tile_count;
   std::size_t kc;       // depth of a packed block (upper bound; the driver balances the blocks)
-  std::size_t mc;       // rows of A per packed block (L2); also the small-m schedule's limit
+  std::size_t mc;       // rows of A per packed block (L2)
   std::size_t nc;       // columns of B per packed block (L3)
-  std::size_t m_long;   // for m ≤ m_long, blocks may be kc_long deep (A block still fits L2)
+  // Up to m_small rows (per thread), the small-m schedule: the whole A block, m_small×kc_long
+  // at most, stays in L2 while B is packed one micro-panel at a time. When the problem's m is
+  // at most m_small, k blocks may be kc_long deep (fewer passes over C).
+  std::size_t m_small;
   std::size_t kc_long;
 };
 
