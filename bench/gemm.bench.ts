@@ -8,7 +8,7 @@
 import { loadNative, type Kernel, type NativeBinding } from '../dist/native.js';
 import type { BenchContext, SectionResult } from './context.ts';
 import { uniformArray } from './data.ts';
-import { runSuite, type MicroCase } from './stats.ts';
+import { median, runSuite, type MicroCase } from './stats.ts';
 import { divide, num, percent, ratio, verdict, type Table } from './table.ts';
 import { summarise, type Measured } from './targets.ts';
 import { bestLayoutMedian, Torch } from './torch.ts';
@@ -46,9 +46,7 @@ function label(s: Shape): string {
 type WithPeak = NativeBinding & { _fmaPeak?: (kernel: Kernel, threads: number) => number };
 
 function fmaPeak(binding: WithPeak, kernel: Kernel, threads: number): number | undefined {
-  if (typeof binding._fmaPeak !== 'function') return undefined;
-  // The best of three: a peak is a maximum, and a busy neighbour can only lower a probe.
-  return Math.max(...[0, 1, 2].map(() => binding._fmaPeak!(kernel, threads)));
+  return typeof binding._fmaPeak === 'function' ? binding._fmaPeak(kernel, threads) : undefined;
 }
 
 function gemmCase(binding: NativeBinding, s: Shape, kernel: Kernel, threads: number): MicroCase {
@@ -72,34 +70,55 @@ export async function gemmSection(ctx: BenchContext): Promise<SectionResult> {
   const peaks: Record<string, Record<Kernel, number | undefined>> = {};
   const vsTorchCases: Measured[] = [];
   const vsPeakCases: Measured[] = [];
+  const rounds = ctx.quick ? 1 : 3;
+  const perRound = { maxTime: ctx.micro.maxTime / rounds, minSamples: Math.max(3, Math.ceil(ctx.micro.minSamples / rounds)) };
 
   for (const threads of threadCounts) {
     ctx.log(`gemm: ${threads} thread(s), kernels ${kernels.join(', ')}`);
-    peaks[threads] = Object.fromEntries(kernels.map((k) => [k, fmaPeak(binding, k, threads)])) as Record<Kernel, number | undefined>;
     const seconds = new Map<string, number>();
     const torch = await Torch.open(threads);
     const torchGflops: Record<string, number> = {};
+    const shapePeaks = new Map<string, Record<Kernel, number | undefined>>();
+    const peakProbes: Record<Kernel, number[]> = { scalar: [], avx2: [], avx512: [] };
     try {
       for (const s of SHAPES) {
-        // torch.mm is timed in chunks just before and just after fastprop's Suite for the same
-        // shape, so a burst of load from other tenants cannot favour either side for long.
+        // Rounds, each: FMA-peak probes, torch.mm, fastprop's Suite, torch.mm, probes again. On a
+        // shared machine, a burst of load from other tenants then hits every figure of the shape
+        // alike instead of whichever ran during it.
         const req = { op: 'gemm', shape: key(s), seconds: ctx.torchSeconds } as const;
-        const torchRounds = 'missing' in torch ? [] : [await torch.sample(req), await torch.sample(req)];
-        // One Suite per shape, so only one shape's operands are alive at a time.
         const cases = kernels.map((k) => gemmCase(binding, s, k, threads));
-        for (const [name, t] of await runSuite(cases, ctx.micro)) seconds.set(name, t);
-        if (!('missing' in torch)) {
-          torchRounds.push(await torch.sample(req), await torch.sample(req));
-          torchGflops[key(s)] = bestLayoutMedian(torchRounds);
+        const fast = new Map<string, number[]>(cases.map((c) => [c.name, []]));
+        const probes: Record<Kernel, number[]> = { scalar: [], avx2: [], avx512: [] };
+        const torchRounds: number[][] = [];
+        const probe = () => {
+          for (const k of kernels) {
+            const peak = fmaPeak(binding, k, threads);
+            if (peak !== undefined) probes[k].push(peak);
+          }
+        };
+        for (let round = 0; round < rounds; round++) {
+          probe();
+          if (!('missing' in torch)) torchRounds.push(await torch.sample(req));
+          for (const [name, t] of await runSuite(cases, perRound)) fast.get(name)!.push(...t);
+          if (!('missing' in torch)) torchRounds.push(await torch.sample(req));
+          probe();
         }
+        for (const [name, t] of fast) seconds.set(name, median(t));
+        if (!('missing' in torch)) torchGflops[key(s)] = bestLayoutMedian(torchRounds);
+        // The highest probe around this shape: load from other tenants can only lower a probe, and
+        // an underestimated peak would flatter the fraction.
+        shapePeaks.set(key(s), Object.fromEntries(kernels.map((k) => [k, probes[k].length ? Math.max(...probes[k]) : undefined])) as Record<Kernel, number | undefined>);
+        for (const k of kernels) peakProbes[k].push(...probes[k]);
       }
     } finally {
       if (!('missing' in torch)) torch.close();
     }
+    // The best probe of the run: the estimate of the machine's real ceiling, for the note.
+    peaks[threads] = Object.fromEntries(kernels.map((k) => [k, peakProbes[k].length ? Math.max(...peakProbes[k]) : undefined])) as Record<Kernel, number | undefined>;
 
     const rows = SHAPES.map((s) => {
       const gflops = Object.fromEntries(kernels.map((k) => [k, (2 * s.m * s.n * s.k) / seconds.get(`${key(s)} ${k} ${threads}`)! / 1e9])) as Record<Kernel, number>;
-      const fraction = Object.fromEntries(kernels.map((k) => [k, divide(gflops[k], peaks[threads]![k])])) as Record<Kernel, number | undefined>;
+      const fraction = Object.fromEntries(kernels.map((k) => [k, divide(gflops[k], shapePeaks.get(key(s))?.[k])])) as Record<Kernel, number | undefined>;
       const torchValue = torchGflops[key(s)];
       const vsTorch = divide(gflops[defaultKernel], torchValue);
       const peakTarget = threads === 1 && !s.transA && !s.transB && s.m === s.k && s.k === s.n && s.m >= 512;
@@ -122,8 +141,10 @@ export async function gemmSection(ctx: BenchContext): Promise<SectionResult> {
       rows,
       notes: [
         `FMA peak (GFLOP/s): ${kernels.map((k) => `${k} ${num(peaks[threads]![k])}`).join(', ')}` +
-          (typeof binding._fmaPeak === 'function' ? ' (addon probe _fmaPeak, best of 3)' : ' — n/a: this build of the addon has no _fmaPeak probe'),
-        `fastprop: median of benchmark.js samples of one _sgemm call (beta = 0, no bias); torch.mm: ${'missing' in torch ? torch.missing : `${torch.system}, median of 4 chunks of ${ctx.torchSeconds} s timed just before and after fastprop's, the better of threading layouts ${torch.describeLayouts()}`}`,
+          (typeof binding._fmaPeak === 'function'
+            ? ` (addon probe _fmaPeak, the best of the run; each fraction divides by the best probe timed around that shape's own rounds)`
+            : ' — n/a: this build of the addon has no _fmaPeak probe'),
+        `${rounds} round(s) per shape, each: peak probes, torch.mm, fastprop's benchmark.js Suite, torch.mm, peak probes. fastprop: median of the Suites' samples of one _sgemm call (beta = 0, no bias); torch.mm: ${'missing' in torch ? torch.missing : `${torch.system}, median of ${2 * rounds} chunks of ${ctx.torchSeconds} s, the better of threading layouts ${torch.describeLayouts()}`}`,
         `targets apply to the default kernel (${defaultKernel}); the peak target to squares ≥ 512 on 1 thread`,
       ],
     });

@@ -28,9 +28,10 @@ export interface MicroOptions {
 
 /**
  * Runs the cases as one benchmark.js Suite, one after the other, and resolves with each case's
- * median seconds per operation. benchmark.js's first (calibration) cycle doubles as the warm-up.
+ * samples (seconds per operation, one per cycle); callers take the median, possibly over several
+ * Suites. benchmark.js's first (calibration) cycle doubles as the warm-up.
  */
-export function runSuite(cases: readonly MicroCase[], options: MicroOptions): Promise<Map<string, number>> {
+export function runSuite(cases: readonly MicroCase[], options: MicroOptions): Promise<Map<string, number[]>> {
   const suite = new Benchmark.Suite();
   let failure: unknown;
   for (const c of cases) {
@@ -57,10 +58,10 @@ export function runSuite(cases: readonly MicroCase[], options: MicroOptions): Pr
     suite.on('error', (event: { target: Benchmark }) => { failure ??= event.target.error; });
     suite.on('complete', () => {
       if (failure !== undefined) return reject(failure instanceof Error ? failure : new Error(String(failure)));
-      const out = new Map<string, number>();
+      const out = new Map<string, number[]>();
       for (let i = 0; i < suite.length; i++) {
         const bench = (suite as unknown as Record<number, Benchmark>)[i]!;
-        out.set(bench.name ?? String(i), median(bench.stats.sample as number[]));
+        out.set(bench.name ?? String(i), [...(bench.stats.sample as number[])]);
       }
       resolve(out);
     });
