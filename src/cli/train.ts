@@ -174,7 +174,7 @@ async function train(flags: TrainFlags): Promise<number> {
     const progress = new Progress({
       mode, epochs: flags.epochs, batches: Math.ceil(trainSet.rows / batchSize), rows: trainSet.rows,
       metric: plan.classes || loss === 'binaryCrossEntropy' || loss === 'categoricalCrossEntropy' ? 'accuracy' : 'mae',
-      batchUpdates: wantsBatchUpdates(batchSize, parameters),
+      batchUpdates: wantsBatchUpdates(batchSize),
     });
 
     // Ctrl-C: abort fit between batches (it rejects with ERR_ABORTED, keeping the weights of the
