@@ -74,6 +74,13 @@ const KernelTable& table_avx512();
 #endif
 
 // ---- generic packing, instantiated in each kernel file with that file's flags ----------------
+//
+// In an unnamed namespace on purpose: every kernel file gets its own internal copy, compiled with
+// its own flags. As ordinary (weak, inline) templates, the AVX2 file's pack_a_generic<6> and the
+// scalar file's would be one symbol, and the linker could keep the AVX2 copy for both, so the
+// portable path would die with "Illegal instruction" on a CPU without AVX2.
+// scripts/check-isa-symbols.sh fails CI if an ISA object ever exports a weak symbol again.
+namespace {
 
 // Copies `count` floats of a strided or contiguous line into a packed panel, zero-filling the
 // padding. Written as plain loops so the compiler can vectorise the contiguous cases.
@@ -143,5 +150,7 @@ void pack_b_generic(bool trans, const float* b, std::size_t ldb, std::size_t dep
     dst += kNr * depth;
   }
 }
+
+}  // namespace
 
 }  // namespace fastprop::core::kernels
