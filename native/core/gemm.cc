@@ -332,6 +332,22 @@ void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
                   c, ldc, bias};
   Impl& im = *impl_;
   const KernelTable& kt = *im.kt;
+  if (!p.ta && m <= kernels::kTinyRows) {
+    // A few rows (a batch of 1–4): stream B once, unpacked. This is bound by reading B, so
+    // a second thread pays off as soon as B is large enough to amortise waking it.
+    constexpr std::size_t kTinyMinBytesPerThread = 128 * 1024;
+    const int threads = im.pool ? int(std::min<std::size_t>(std::size_t(im.pool->size()),
+                                                            std::max<std::size_t>(1, k * n * sizeof(float) / kTinyMinBytesPerThread)))
+                                : 1;
+    im.run(std::size_t(threads), threads, [&](std::size_t part, int) {
+      // Column ranges in multiples of 64 (the tile width of the non-transposed loop).
+      const std::size_t blocks = div_up(n, 64);
+      const std::size_t j0 = std::min(n, blocks * part / std::size_t(threads) * 64);
+      const std::size_t j1 = std::min(n, blocks * (part + 1) / std::size_t(threads) * 64);
+      if (j0 < j1) kt.tiny(p.tb, m, j0, j1, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
+    });
+    return;
+  }
   // Everything that decides the rounding (the tile does not: each element's k-sum is the same
   // FMA sequence in any tile) depends on the problem, never on the thread count.
   const Tile& tile = pick_tile(kt, m);

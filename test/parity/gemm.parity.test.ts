@@ -47,15 +47,17 @@ describe.each(availableKernels())('sgemm with the %s kernel', (kernel) => {
     });
   });
 
-  it('gives bitwise the same result on 1 and 2 threads', () => {
+  // 300 rows: the blocked path; 3 rows: the tiny-m path (B streamed unpacked).
+  it.each([[300, false], [3, false], [3, true]] as const)('gives bitwise the same result on 1 and 2 threads (m %i, B transposed %s)', (m, transB) => {
     const random = new Random(5);
-    const [m, n, k] = [300, 520, 784];
+    const [n, k] = [520, 784];
     const a = randomMatrix(random, m, k);
     const b = randomMatrix(random, k, n);
     const one = new Float32Array(m * n);
     const two = new Float32Array(m * n);
-    binding._sgemm(false, false, m, n, k, 1, a, k, b, n, 0, one, n, null, kernel, 1);
-    binding._sgemm(false, false, m, n, k, 1, a, k, b, n, 0, two, n, null, kernel, 2);
+    const ldb = transB ? k : n;
+    binding._sgemm(false, transB, m, n, k, 1, a, k, b, ldb, 0, one, n, null, kernel, 1);
+    binding._sgemm(false, transB, m, n, k, 1, a, k, b, ldb, 0, two, n, null, kernel, 2);
     expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true);
   });
 });

@@ -213,7 +213,8 @@ const KernelTable& table_avx512() {
       FASTPROP_AVX512_MC,
       FASTPROP_AVX512_NC,
       128,
-      FASTPROP_AVX512_KC_LONG};
+      FASTPROP_AVX512_KC_LONG,
+      tiny_generic};
   return table;
 }
 

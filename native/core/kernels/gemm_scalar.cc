@@ -55,7 +55,7 @@ const KernelTable& table_scalar() {
   // Same cache budget as the AVX2 table: 256-deep blocks, small-m schedule up to 96 rows.
   static const KernelTable table{
       Isa::kScalar, {{kMr, kNr, kernel_scalar, pack_a_scalar, pack_b_scalar}, {}}, 1, 256, 120,
-      4096,         96,   512};
+      4096,         96,   512, tiny_generic};
   return table;
 }
 

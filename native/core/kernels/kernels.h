@@ -51,6 +51,14 @@ struct Tile {
   PackB pack_b;
 };
 
+// C[0:m, j0:j1] := alpha·A·op(B) + beta·C (+ bias) for a handful of rows (m ≤ kTinyRows), A not
+// transposed, B read in place: nothing is packed and B streams through once. For batches of a
+// few rows, packing B (all of a layer's weights) would cost more than the product itself.
+constexpr std::size_t kTinyRows = 4;
+using TinyGemm = void (*)(bool trans_b, std::size_t m, std::size_t j0, std::size_t j1, std::size_t k,
+                          float alpha, const float* a, std::size_t lda, const float* b,
+                          std::size_t ldb, float beta, float* c, std::size_t ldc, const float* bias);
+
 struct KernelTable {
   Isa isa;
   // tiles[0] is the main shape; tiles[1], when tile_count == 2, a shorter one the driver picks
@@ -65,6 +73,7 @@ struct KernelTable {
   // at most m_small, k blocks may be kc_long deep (fewer passes over C).
   std::size_t m_small;
   std::size_t kc_long;
+  TinyGemm tiny;  // for m ≤ kTinyRows with A not transposed (tiny_generic below)
 };
 
 const KernelTable& table_scalar();
@@ -148,6 +157,75 @@ void pack_b_generic(bool trans, const float* b, std::size_t ldb, std::size_t dep
       for (std::size_t j = nr; j < kNr; ++j) d[j] = 0.0f;
     }
     dst += kNr * depth;
+  }
+}
+
+// ---- the tiny-m path: plain loops the compiler vectorises with each kernel file's flags ------
+//
+// Every C element is computed whole by one call, its k-sum in a fixed order, so how the
+// caller splits [j0, j1) between threads never changes a value.
+
+template <std::size_t kM>
+void tiny_rows(bool trans_b, std::size_t j0, std::size_t j1, std::size_t k, float alpha,
+               const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta,
+               float* c, std::size_t ldc, const float* bias) {
+  auto store = [&](std::size_t i, std::size_t j, float sum) {
+    float& out = c[i * ldc + j];
+    out = alpha * sum + (beta == 0.0f ? 0.0f : beta * out) + (bias ? bias[j] : 0.0f);
+  };
+  if (!trans_b) {
+    // op(B)[p][j] = b[p·ldb + j]: each step adds a[i][p]·(row p of B) to kM rows of
+    // accumulators, kW columns wide (kM·kW floats: at most 16 AVX-512 registers).
+    constexpr std::size_t kW = 64;
+    for (std::size_t jb = j0; jb < j1; jb += kW) {
+      const std::size_t w = j1 - jb < kW ? j1 - jb : kW;
+      float acc[kM][kW] = {};
+      for (std::size_t p = 0; p < k; ++p) {
+        const float* row = b + p * ldb + jb;
+        for (std::size_t i = 0; i < kM; ++i) {
+          const float av = a[i * lda + p];
+          if (w == kW) {
+            for (std::size_t l = 0; l < kW; ++l) acc[i][l] += av * row[l];
+          } else {
+            for (std::size_t l = 0; l < w; ++l) acc[i][l] += av * row[l];
+          }
+        }
+      }
+      for (std::size_t i = 0; i < kM; ++i) {
+        for (std::size_t l = 0; l < w; ++l) store(i, jb + l, acc[i][l]);
+      }
+    }
+    return;
+  }
+  // op(B)[p][j] = b[j·ldb + p]: each C element is a dot product of a row of A with a row of b,
+  // kept in kL partial sums (vector lanes) that are added up in a fixed order at the end.
+  constexpr std::size_t kL = 16;
+  for (std::size_t j = j0; j < j1; ++j) {
+    const float* row = b + j * ldb;
+    float acc[kM][kL] = {};
+    std::size_t p = 0;
+    for (; p + kL <= k; p += kL) {
+      for (std::size_t i = 0; i < kM; ++i) {
+        for (std::size_t l = 0; l < kL; ++l) acc[i][l] += a[i * lda + p + l] * row[p + l];
+      }
+    }
+    for (std::size_t i = 0; i < kM; ++i) {
+      float sum = 0.0f;
+      for (std::size_t l = 0; l < kL; ++l) sum += acc[i][l];
+      for (std::size_t q = p; q < k; ++q) sum += a[i * lda + q] * row[q];
+      store(i, j, sum);
+    }
+  }
+}
+
+inline void tiny_generic(bool trans_b, std::size_t m, std::size_t j0, std::size_t j1, std::size_t k,
+                         float alpha, const float* a, std::size_t lda, const float* b,
+                         std::size_t ldb, float beta, float* c, std::size_t ldc, const float* bias) {
+  switch (m) {
+    case 1: return tiny_rows<1>(trans_b, j0, j1, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
+    case 2: return tiny_rows<2>(trans_b, j0, j1, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
+    case 3: return tiny_rows<3>(trans_b, j0, j1, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
+    default: return tiny_rows<4>(trans_b, j0, j1, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
   }
 }
 
