@@ -28,7 +28,7 @@ export interface NativeModelHandle {
   gradients(params: Float32Array, x: Float32Array, targets: TargetBuffer, rows: number, grads: Float32Array): number;
   evaluate(params: Float32Array, x: Float32Array, targets: TargetBuffer, rows: number): Evaluation;
   train(job: TrainJob): Promise<TrainResult>;
-  info(): { kernel: Kernel; threads: number; parameterCount: number };
+  info(): { kernel: Kernel; threads: number; parameterCount: number; workspaceBytes: number };
   cancel(): void;
   dispose(): void;
 }

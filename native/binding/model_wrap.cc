@@ -51,6 +51,14 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
   mlp_ = std::make_unique<core::Mlp>(std::move(spec), isa, pool_.get());
 }
 
+void ModelWrap::report_memory(Napi::Env env) {
+  const std::int64_t bytes = mlp_ ? std::int64_t(mlp_->workspace_bytes()) : 0;
+  if (bytes != reported_bytes_) {
+    Napi::MemoryManagement::AdjustExternalMemory(env, bytes - reported_bytes_);
+    reported_bytes_ = bytes;
+  }
+}
+
 void ModelWrap::require_idle(Napi::Env env, const char* method) const {
   if (!mlp_) {
     throw_with_state(env, std::string("cannot call ") + method + ": the model has been disposed",
@@ -71,6 +79,7 @@ Napi::Value ModelWrap::predict(const Napi::CallbackInfo& info) {
   const float* x = float32_array(info[1], "x", checked_mul(env, rows, spec.input_size(), "x")).data;
   float* out = float32_array(info[3], "out", checked_mul(env, rows, spec.output_size(), "out")).data;
   mlp_->predict(params, x, rows, out);
+  report_memory(env);
   return env.Undefined();
 }
 
@@ -84,7 +93,9 @@ Napi::Value ModelWrap::gradients(const Napi::CallbackInfo& info) {
   const float* x = float32_array(info[1], "x", checked_mul(env, rows, spec.input_size(), "x")).data;
   const core::Targets targets = parse_targets(info[2], spec, rows);
   float* grads = float32_array(info[4], "grads", spec.parameter_count()).data;
-  return Napi::Number::New(env, mlp_->gradients(params, x, targets, rows, grads));
+  const double loss = mlp_->gradients(params, x, targets, rows, grads);
+  report_memory(env);
+  return Napi::Number::New(env, loss);
 }
 
 Napi::Value ModelWrap::evaluate(const Napi::CallbackInfo& info) {
@@ -96,6 +107,7 @@ Napi::Value ModelWrap::evaluate(const Napi::CallbackInfo& info) {
   const float* x = float32_array(info[1], "x", checked_mul(env, rows, spec.input_size(), "x")).data;
   const core::Targets targets = parse_targets(info[2], spec, rows);
   const core::Mlp::Evaluation result = mlp_->evaluate(params, x, targets, rows, 256);
+  report_memory(env);
   Napi::Object out = Napi::Object::New(env);
   out.Set("lossSum", result.loss_sum);
   out.Set("metric", result.metric);
@@ -120,6 +132,7 @@ Napi::Value ModelWrap::info(const Napi::CallbackInfo& info) {
   out.Set("kernel", core::isa_name(mlp_->isa()));
   out.Set("threads", threads_);
   out.Set("parameterCount", double(mlp_->spec().parameter_count()));
+  out.Set("workspaceBytes", double(reported_bytes_));
   return out;
 }
 
@@ -133,6 +146,7 @@ Napi::Value ModelWrap::dispose(const Napi::CallbackInfo& info) {
   if (busy_) throw_with_state(env, "cannot call dispose while the model is training", "ERR_BUSY");
   mlp_.reset();  // idempotent: a second dispose is a no-op
   pool_.reset();
+  report_memory(env);  // gives back everything reported
   return env.Undefined();
 }
 

@@ -9,7 +9,7 @@
 //   gradients(params, x: Float32Array, targets: Float32Array | Int32Array, rows, grads): number
 //   evaluate(params, x, targets, rows: number): {lossSum: number, correct: number}
 //   train(job: TrainJob (see train_worker.h)): Promise<{batchLoss: Float64Array, batchCorrect: Float64Array}>
-//   info(): {kernel: string, threads: number, parameterCount: number}
+//   info(): {kernel: string, threads: number, parameterCount: number, workspaceBytes: number}
 //   cancel(): void       (allowed while training: the run stops before its next batch)
 //   dispose(): void      (idempotent; later calls throw)
 // While train() is in flight the model is busy: every other call throws.
@@ -18,6 +18,7 @@
 #include <napi.h>
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 
 #include "core/mlp.h"
@@ -31,6 +32,9 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
 
   core::Mlp& mlp() { return *mlp_; }
   void set_busy(bool busy) { busy_ = busy; }
+  // Tells V8 how much native scratch this model holds now (AdjustExternalMemory), so GC pressure
+  // reflects it. Call on the main thread after anything that may have grown the scratch.
+  void report_memory(Napi::Env env);
   std::atomic<bool>& cancel_flag() { return cancel_; }
 
  private:
@@ -49,6 +53,7 @@ class ModelWrap : public Napi::ObjectWrap<ModelWrap> {
   std::shared_ptr<core::ThreadPool> pool_;  // keeps the shared pool alive while we use it
   int threads_ = 1;
   bool busy_ = false;
+  std::int64_t reported_bytes_ = 0;
   std::atomic<bool> cancel_{false};  // read by the worker thread between batches
 };
 

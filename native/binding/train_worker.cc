@@ -116,6 +116,7 @@ void TrainWorker::Execute() {
 void TrainWorker::OnOK() {
   Napi::Env env = Env();
   model_->set_busy(false);
+  model_->report_memory(env);
   Napi::Object result = Napi::Object::New(env);
   result.Set("batchLoss", batch_loss_.Value());
   result.Set("batchMetric", batch_metric_.Value());
@@ -133,6 +134,7 @@ void TrainWorker::OnOK() {
 
 void TrainWorker::OnError(const Napi::Error& error) {
   model_->set_busy(false);
+  model_->report_memory(Env());
   deferred_.Reject(error.Value());
 }
 

@@ -86,6 +86,7 @@ class Buffer {
     return data_;
   }
   float* data() const { return data_; }
+  std::size_t bytes() const { return size_ * sizeof(float); }
 
  private:
   void release() {
@@ -318,6 +319,13 @@ Gemm::Gemm(Isa isa, ThreadPool* pool) : impl_(std::make_unique<Impl>()) {
 Gemm::~Gemm() = default;
 
 Isa Gemm::isa() const { return impl_->isa; }
+
+std::size_t Gemm::workspace_bytes() const {
+  std::size_t bytes = 0;
+  for (const Buffer& buffer : impl_->a_buf) bytes += buffer.bytes();
+  for (const Buffer& buffer : impl_->b_buf) bytes += buffer.bytes();
+  return bytes;
+}
 ThreadPool* Gemm::pool() const { return impl_->pool; }
 
 void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k, float alpha,

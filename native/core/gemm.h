@@ -43,6 +43,8 @@ class Gemm {
 
   Isa isa() const;
   ThreadPool* pool() const;
+  // Bytes of packing buffers held (they only grow), for reporting to the JS engine.
+  std::size_t workspace_bytes() const;
 
  private:
   struct Impl;

@@ -60,6 +60,15 @@ void Mlp::parallel_range(std::size_t n, std::size_t min_per_thread, const Fn& fn
   parallel_chunks(n, min_per_thread, [&](std::size_t begin, std::size_t end, std::size_t) { fn(begin, end); });
 }
 
+std::size_t Mlp::workspace_bytes() const {
+  std::size_t floats = delta_.capacity() + delta_prev_.capacity() + batch_x_.capacity() +
+                       batch_t_.capacity() + fused_rows_.capacity() + batch_labels_.capacity();
+  for (const auto* set : {&z_, &a_, &mask_, &dropped_}) {
+    for (const std::vector<float>& v : *set) floats += v.capacity();
+  }
+  return floats * sizeof(float) + gemm_.workspace_bytes();
+}
+
 void Mlp::reserve(std::size_t rows) {
   if (rows <= capacity_) return;
   for (std::size_t l = 0; l < spec_.layers.size(); ++l) {

@@ -69,6 +69,8 @@ class Mlp {
   Mlp(ModelSpec spec, Isa isa, ThreadPool* pool);
 
   const ModelSpec& spec() const { return spec_; }
+  // Bytes of scratch held (activations, deltas, packing buffers), for reporting to the JS engine.
+  std::size_t workspace_bytes() const;
   Isa isa() const { return gemm_.isa(); }
 
   // out [rows × outputs] = the model's output for x [rows × inputs].

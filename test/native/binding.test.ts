@@ -42,6 +42,18 @@ describe('the native addon', () => {
     expect(() => binding._fmaPeak('neon' as never, 1)).toThrow("unknown kernel 'neon'");
   });
 
+  it('reports its scratch memory, growing with the batch and given back on dispose', () => {
+    const model = new binding.NativeModel(spec as never, {});
+    expect(model.info().workspaceBytes).toBe(0);
+    model.predict(new Float32Array(PARAMS), new Float32Array(8), 2, new Float32Array(4));
+    const small = model.info().workspaceBytes;
+    expect(small).toBeGreaterThan(0);
+    model.predict(new Float32Array(PARAMS), new Float32Array(4 * 200), 200, new Float32Array(400));
+    expect(model.info().workspaceBytes).toBeGreaterThan(small);
+    model.dispose(); // (the JS engine is told the bytes are gone; info now throws ERR_DISPOSED)
+    expect(() => model.info()).toThrow(expect.objectContaining({ code: 'ERR_DISPOSED' }));
+  });
+
   it('rejects a spec whose layers do not chain', () => {
     const bad = { ...spec, layers: [spec.layers[0], { ...spec.layers[1], inputs: 5 }] };
     expect(() => new binding.NativeModel(bad as never, {})).toThrow('layer 1 expects 5 inputs but layer 0 has 3 units');
