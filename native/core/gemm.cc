@@ -123,6 +123,12 @@ struct Problem {
   float* c;
   std::size_t ldc;
   const float* bias;
+  const Epilogue* epilogue;
+
+  // Hands a finished block of C to the epilogue, if any.
+  void finished(std::size_t i0, std::size_t j0, std::size_t rows, std::size_t cols) const {
+    if (epilogue) epilogue->apply(epilogue->context, i0, j0, rows, cols);
+  }
 
   const float* a_block(std::size_t i0, std::size_t p0) const {
     return ta ? a + p0 * lda + i0 : a + i0 * lda + p0;
@@ -264,6 +270,7 @@ void Gemm::Impl::small_m(const Problem& p, const Region& r, const Tile& kt, cons
         next.prefetch(next.count * t / tiles, next.count * (t + 1) / tiles);
         kt.kernel(kc, pa + i * kc, pb, p.c + (r.i0 + i) * p.ldc + j0, p.ldc, std::min(mr, m - i),
                   n_valid, p.alpha, beta, bias ? bias + j0 : nullptr);
+        if (q + 1 == kb.count) p.finished(r.i0 + i, j0, std::min(mr, m - i), n_valid);
       }
     }
   }
@@ -296,6 +303,7 @@ void Gemm::Impl::large_m(const Problem& p, const Region& r, const Tile& kt, cons
           for (std::size_t i = 0; i < mcur; i += mr) {
             kt.kernel(kc, pa + i * kc, pbj, cj + i * p.ldc, p.ldc, std::min(mr, mcur - i),
                       n_valid, p.alpha, beta, bj);
+            if (q + 1 == kb.count) p.finished(ic + i, jc + jr, std::min(mr, mcur - i), n_valid);
           }
         }
       }
@@ -330,14 +338,15 @@ ThreadPool* Gemm::pool() const { return impl_->pool; }
 
 void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k, float alpha,
                  const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta,
-                 float* c, std::size_t ldc, const float* bias) {
+                 float* c, std::size_t ldc, const float* bias, const Epilogue* epilogue) {
   if (m == 0 || n == 0) return;
   if (k == 0 || alpha == 0.0f) {
     scale_c(m, n, beta, c, ldc, bias);  // BLAS rule: A and B are not read
+    if (epilogue) epilogue->apply(epilogue->context, 0, 0, m, n);
     return;
   }
   const Problem p{ta == Trans::kYes, tb == Trans::kYes, m, n, k, alpha, beta, a, lda, b, ldb,
-                  c, ldc, bias};
+                  c, ldc, bias, epilogue};
   Impl& im = *impl_;
   const KernelTable& kt = *im.kt;
   if (!p.ta && m <= kernels::kTinyRows) {
@@ -352,7 +361,10 @@ void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
       const std::size_t blocks = div_up(n, 64);
       const std::size_t j0 = std::min(n, blocks * part / std::size_t(threads) * 64);
       const std::size_t j1 = std::min(n, blocks * (part + 1) / std::size_t(threads) * 64);
-      if (j0 < j1) kt.tiny(p.tb, m, j0, j1, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
+      if (j0 < j1) {
+        kt.tiny(p.tb, m, j0, j1, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
+        p.finished(0, j0, m, j1 - j0);
+      }
     });
     return;
   }

@@ -8,7 +8,10 @@
 // (ldb ≥ n) or n×k (ldb ≥ k); ldc ≥ n. With beta == 0, C is write-only: it is never read, so
 // NaN already in C cannot leak into the result (the BLAS/BLIS rule).
 // `bias`, when given, is a row vector of length n added to every row after the product
-// (the fused epilogue of a dense layer's forward pass).
+// (the fused epilogue of a dense layer's forward pass). `epilogue`, when given, is called on
+// every block of C once it is final (rows [i0, i0+rows), columns [j0, j0+cols)), right after it
+// was written and is still in cache, from whichever thread computed it; blocks never overlap.
+// The dense layers use it to apply the activation (forward) or its derivative (backward).
 //
 // Backprop needs three shapes of it:  Z = X·W (kNo,kNo),  dX = dZ·Wᵀ (kNo,kYes),
 // dW = Xᵀ·dZ (kYes,kNo, beta = 1 to accumulate).
@@ -28,6 +31,12 @@ class ThreadPool;
 
 enum class Trans { kNo, kYes };
 
+struct Epilogue {
+  void (*apply)(const void* context, std::size_t i0, std::size_t j0, std::size_t rows,
+                std::size_t cols);
+  const void* context;
+};
+
 // Owns the packing buffers and the kernel choice; one per model (not shared between
 // concurrently running models). The pool may be shared, and may be null (single thread).
 class Gemm {
@@ -39,7 +48,8 @@ class Gemm {
 
   void sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k, float alpha,
              const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta,
-             float* c, std::size_t ldc, const float* bias = nullptr);
+             float* c, std::size_t ldc, const float* bias = nullptr,
+             const Epilogue* epilogue = nullptr);
 
   Isa isa() const;
   ThreadPool* pool() const;

@@ -26,6 +26,44 @@ constexpr std::size_t kFusedMaxRows = 4;
 // thread costs more than it saves.
 constexpr std::size_t kMinElementsPerThread = 1 << 14;
 
+// The epilogues the products run on each finished block of C (gemm.h): element-wise, so a
+// block's result is the same as a whole-matrix pass's.
+struct ForwardEpilogue {
+  const LayerSpec* layer;
+  const float* z;
+  float* a;
+  std::size_t n;
+  static void apply(const void* context, std::size_t i0, std::size_t j0, std::size_t rows,
+                    std::size_t cols) {
+    const auto& e = *static_cast<const ForwardEpilogue*>(context);
+    for (std::size_t r = i0; r < i0 + rows; ++r) {
+      activation_forward(e.layer->activation, e.layer->leaky_slope, e.z + r * e.n + j0,
+                         e.a + r * e.n + j0, 1, cols);
+    }
+  }
+};
+
+struct BackwardEpilogue {
+  const LayerSpec* layer;  // the layer below, whose f' turns δ·Wᵀ into its δ
+  float* delta;
+  const float* mask;       // its dropout mask, or null
+  const float* z;
+  const float* a;
+  std::size_t n;
+  static void apply(const void* context, std::size_t i0, std::size_t j0, std::size_t rows,
+                    std::size_t cols) {
+    const auto& e = *static_cast<const BackwardEpilogue*>(context);
+    for (std::size_t r = i0; r < i0 + rows; ++r) {
+      const std::size_t at = r * e.n + j0;
+      if (e.mask) {
+        for (std::size_t j = 0; j < cols; ++j) e.delta[at + j] *= e.mask[at + j];
+      }
+      activation_backward(e.layer->activation, e.layer->leaky_slope, e.z + at, e.a + at,
+                          e.delta + at, 1, cols);
+    }
+  }
+};
+
 }  // namespace
 
 std::size_t batches_per_epoch(std::size_t epoch_rows, std::size_t batch_size) {
@@ -97,14 +135,20 @@ void Mlp::forward(const float* params, const float* x, std::size_t rows, std::in
     const float* w = params + spec_.weights_offset(l);
     const float* b = params + spec_.bias_offset(l);
     const std::size_t n = layer.units;
-    // z = input·W + b  (bias fused into the product's write-back)
-    gemm_.sgemm(Trans::kNo, Trans::kNo, rows, n, layer.inputs, 1.0f, input, layer.inputs, w, n,
-                0.0f, z_[l].data(), n, b);
     float* z = z_[l].data();
     float* a = a_[l].data();
-    parallel_range(rows, kMinElementsPerThread / n + 1, [&](std::size_t r0, std::size_t r1) {
-      activation_forward(layer.activation, layer.leaky_slope, z + r0 * n, a + r0 * n, r1 - r0, n);
-    });
+    // z = input·W + b, the bias added in the product's write-back and, but for softmax (which
+    // needs whole rows), a = f(z) applied to each block as it is finished.
+    const ForwardEpilogue fused{&layer, z, a, n};
+    const Epilogue epilogue{&ForwardEpilogue::apply, &fused};
+    const bool row_wise = layer.activation == Activation::kSoftmax;
+    gemm_.sgemm(Trans::kNo, Trans::kNo, rows, n, layer.inputs, 1.0f, input, layer.inputs, w, n,
+                0.0f, z, n, b, row_wise ? nullptr : &epilogue);
+    if (row_wise) {
+      parallel_range(rows, kMinElementsPerThread / n + 1, [&](std::size_t r0, std::size_t r1) {
+        activation_forward(layer.activation, layer.leaky_slope, z + r0 * n, a + r0 * n, r1 - r0, n);
+      });
+    }
     input = a;
     dropout_on_[l] = dropout_step > 0 && layer.dropout > 0;
     if (dropout_on_[l]) {
@@ -176,17 +220,25 @@ double Mlp::backward(const float* params, const float* x, const Targets& targets
       const std::size_t m = below.units;
       const float* w = params + spec_.weights_offset(l);
       float* prev = delta_prev_.data();
-      gemm_.sgemm(Trans::kNo, Trans::kYes, rows, m, n, 1.0f, delta, n, w, n, 0.0f, prev, m);
       const float* mask = dropout_on_[l - 1] ? mask_[l - 1].data() : nullptr;
       const float* z = z_[l - 1].data();
       const float* a = a_[l - 1].data();
-      parallel_range(rows, kMinElementsPerThread / m + 1, [&](std::size_t r0, std::size_t r1) {
-        if (mask) {
-          for (std::size_t i = r0 * m; i < r1 * m; ++i) prev[i] *= mask[i];
-        }
-        activation_backward(below.activation, below.leaky_slope, z + r0 * m, a + r0 * m, prev + r0 * m,
-                            r1 - r0, m);
-      });
+      // f' (and the dropout mask) applied to each block of δ·Wᵀ as the product finishes it, but
+      // for softmax, whose Jacobian mixes a whole row.
+      const BackwardEpilogue fused{&below, prev, mask, z, a, m};
+      const Epilogue epilogue{&BackwardEpilogue::apply, &fused};
+      const bool row_wise = below.activation == Activation::kSoftmax;
+      gemm_.sgemm(Trans::kNo, Trans::kYes, rows, m, n, 1.0f, delta, n, w, n, 0.0f, prev, m, nullptr,
+                  row_wise ? nullptr : &epilogue);
+      if (row_wise) {
+        parallel_range(rows, kMinElementsPerThread / m + 1, [&](std::size_t r0, std::size_t r1) {
+          if (mask) {
+            for (std::size_t i = r0 * m; i < r1 * m; ++i) prev[i] *= mask[i];
+          }
+          activation_backward(below.activation, below.leaky_slope, z + r0 * m, a + r0 * m,
+                              prev + r0 * m, r1 - r0, m);
+        });
+      }
     }
     if (fused) {
       fused_update(l, input, rows, *fused);
