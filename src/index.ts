@@ -9,6 +9,8 @@ export type {
 } from './train/callbacks.ts';
 export { TrainingInterruptedError } from './train/loop.ts';
 export { ModelCheckpoint } from './train/checkpoint.ts';
+export { exportSafetensors, importSafetensors, torchArchitecture } from './io/safetensors.ts';
+export type { ImportOptions, TorchArchitecture, TorchModule } from './io/safetensors.ts';
 export type { ModelCheckpointOptions } from './train/checkpoint.ts';
 export { constant, cosineAnnealing, exponentialDecay, linearWarmup, stepDecay } from './train/schedules.ts';
 export type { LearningRateSchedule } from './train/schedules.ts';
