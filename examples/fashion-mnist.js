@@ -6,8 +6,8 @@
 //
 //   npm run build && node examples/fashion-mnist.js [--epochs 12] [--limit ROWS] [--stream] [--save model.fprop]
 //
-// --stream reads the training files afresh every epoch (idxDataset) instead of loading them into
-// memory; --limit trains on the first ROWS images only (quick runs; test/examples.test.ts).
+// --stream reads the training files afresh every epoch (idxDataset, rows drawn through a seeded
+// 10,000-row shuffle buffer) instead of loading them into memory; --limit trains on the first ROWS images only (quick runs; test/examples.test.ts).
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,7 +62,7 @@ const model = new Sequential({
 const { name, kernel, threads } = model.backend;
 console.log(`Fashion-MNIST 784-512-256-10, backend ${name} (kernel ${kernel}, ${threads} threads), ${epochs} epochs, batch 128, Adam 1e-3${values.stream ? ', streamed' : ''}`);
 
-const data = train ?? idxDataset({ ...TRAIN, scale: 1 / 255, batchSize: 128 });
+const data = train ?? idxDataset({ ...TRAIN, scale: 1 / 255, batchSize: 1000, shuffleBuffer: 10_000 });
 started = performance.now();
 await model.fit(data, {
   epochs,

@@ -52,7 +52,9 @@ export function gradCheck(model: Sequential, x: InputData, y: TargetData, option
   assertFiniteNumber(seed, 'seed');
 
   const spec = model.spec;
-  const { inputs, targets } = datasetFor(spec, x, y);
+  const { inputs: raw, targets } = datasetFor(spec, x, y);
+  // model.gradients normalises its inputs; the finite differences must see the same inputs.
+  const inputs = model.normalization ? { ...raw, data: model.normalization.apply(raw.data, raw.rows, raw.cols) } : raw;
   const referenceTargets = LOSS_INFO[spec.loss].labels ? { labels: targets } : { values: targets };
   const analytic = model.gradients(x, y);
   const params = Float64Array.from(model.getWeights().flatMap((layer) => [...layer.kernel, ...layer.bias]));

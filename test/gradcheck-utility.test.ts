@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The public gradCheck utility: it passes correct gradients and catches wrong ones.
 import { expect, it } from 'vitest';
+import { Normalizer } from '../src/data/normalize.ts';
 import { gradCheck } from '../src/gradcheck.ts';
 import { Sequential } from '../src/model.ts';
 
@@ -26,4 +27,11 @@ it('catches a gradient that is wrong', () => {
   const result = gradCheck(model, x, y);
   expect(result.tensors.find((t) => t.tensor === 'bias')!.maxRelativeError).toBeGreaterThan(0.05);
   expect(result.tensors.find((t) => t.tensor === 'kernel')!.maxRelativeError).toBeLessThan(1e-4);
+});
+
+it('sees the inputs as the model does when it has a normalisation', () => {
+  const raw = [[100, -5], [300, 5], [200, 0], [150, 2]];
+  const model = new Sequential({ inputSize: 2, layers: [{ units: 3, activation: 'tanh' }, { units: 1 }], loss: 'meanSquaredError', backend: 'reference', seed: 1 });
+  model.setNormalization(Normalizer.fit(raw, 'standardize'));
+  expect(gradCheck(model, raw, [[1], [2], [3], [4]]).maxRelativeError).toBeLessThan(1e-4);
 });

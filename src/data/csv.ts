@@ -55,6 +55,7 @@ interface Plan {
   readonly oneHot: boolean;
   readonly batchSize: number;
   readonly skipBadRows: boolean;
+  readonly shuffleBuffer: number;
 }
 
 /** A streamed CSV file; see {@link csvDataset}. */
@@ -70,7 +71,7 @@ export class CsvDataset extends StreamingDataset {
   /** @internal Use {@link csvDataset}. */
   constructor(plan: Plan, classes: readonly string[] | undefined) {
     const state = { skipped: 0 };
-    super(() => readBatches(plan, classes, state));
+    super(() => readBatches(plan, classes, state), { shuffleBuffer: plan.shuffleBuffer });
     this.#state = state;
     this.featureNames = plan.features.map((c) => plan.names[c]!);
     this.labelNames = plan.labels.map((c) => plan.names[c]!);
@@ -137,7 +138,7 @@ export async function loadCsv(path: string, options: CsvOptions): Promise<InMemo
 
 async function makePlan(path: string, options: CsvOptions): Promise<Plan> {
   assertPath(path);
-  const { batchSize, skipBadRows } = loaderOptions(options as CsvOptions & Record<string, unknown>, CSV_OPTIONS, 'CSV options');
+  const { batchSize, skipBadRows, shuffleBuffer } = loaderOptions(options as CsvOptions & Record<string, unknown>, CSV_OPTIONS, 'CSV options');
   const { header = true, delimiter = ',', quote = '"', labelEncoding = 'index' } = options;
   assertBoolean(header, 'header');
   if (typeof delimiter !== 'string' || delimiter.length === 0) throw invalidParameter('delimiter', 'a non-empty string', delimiter);
@@ -187,7 +188,7 @@ async function makePlan(path: string, options: CsvOptions): Promise<Plan> {
   if (overlap !== undefined) throw new FastpropError('ERR_INVALID_ARGUMENT', `Column '${names[overlap]}' is both a feature and a label`);
   return {
     path, parser, header, columns: names.length, names, features, labels, categorical,
-    oneHot: labelEncoding === 'oneHot', batchSize, skipBadRows,
+    oneHot: labelEncoding === 'oneHot', batchSize, skipBadRows, shuffleBuffer,
   };
 }
 

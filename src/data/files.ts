@@ -5,6 +5,7 @@
  * @internal
  */
 import { BadDataError, FastpropError } from '../errors.ts';
+import type { StreamingDatasetOptions } from './dataset.ts';
 import { assertBoolean, assertOptions, assertPositiveInteger, invalidParameter } from '../validate.ts';
 
 /** A decimal number as written in text files: optional sign, digits, optional fraction and exponent. */
@@ -48,16 +49,19 @@ export interface LoaderOptions {
    * @defaultValue false
    */
   skipBadRows?: boolean;
+  /** Rows in the shuffle buffer fit draws training rows from (see {@link StreamingDatasetOptions}). @defaultValue 0 */
+  shuffleBuffer?: number;
 }
 
-export const LOADER_OPTIONS = ['batchSize', 'skipBadRows'] as const;
+export const LOADER_OPTIONS = ['batchSize', 'skipBadRows', 'shuffleBuffer'] as const;
 
-export function loaderOptions(options: LoaderOptions & Record<string, unknown>, known: readonly string[], name: string): { batchSize: number; skipBadRows: boolean } {
+export function loaderOptions(options: LoaderOptions & Record<string, unknown>, known: readonly string[], name: string): { batchSize: number; skipBadRows: boolean; shuffleBuffer: number } {
   assertOptions(options, [...LOADER_OPTIONS, ...known], name);
-  const { batchSize = 1024, skipBadRows = false } = options;
+  const { batchSize = 1024, skipBadRows = false, shuffleBuffer = 0 } = options;
   assertPositiveInteger(batchSize, 'batchSize');
   assertBoolean(skipBadRows, 'skipBadRows');
-  return { batchSize, skipBadRows };
+  if (!Number.isSafeInteger(shuffleBuffer) || shuffleBuffer < 0) throw invalidParameter('shuffleBuffer', 'a non-negative integer', shuffleBuffer);
+  return { batchSize, skipBadRows, shuffleBuffer };
 }
 
 export function assertPath(path: unknown, name = 'path'): asserts path is string {

@@ -229,10 +229,14 @@ export interface IdxOptions {
   scale?: number;
   /** Rows per streamed batch. @defaultValue 1024 */
   batchSize?: number;
+  /** {@link idxDataset}: rows in the shuffle buffer fit draws training rows from. @defaultValue 0 */
+  shuffleBuffer?: number;
 }
 
+const IDX_OPTIONS = ['images', 'labels', 'scale', 'batchSize', 'shuffleBuffer'] as const;
+
 async function openPair(options: IdxOptions): Promise<{ images: IdxFile; labels: IdxFile; scale: number; batchSize: number }> {
-  assertOptions(options, ['images', 'labels', 'scale', 'batchSize'], 'IDX options');
+  assertOptions(options, IDX_OPTIONS, 'IDX options');
   const { scale = 1, batchSize = 1024 } = options;
   assertFiniteNumber(scale, 'scale');
   assertPositiveInteger(batchSize, 'batchSize');
@@ -268,8 +272,8 @@ async function openPair(options: IdxOptions): Promise<{ images: IdxFile; labels:
  * wrong magic number, a size mismatch, a truncated or corrupt gzip stream, or files that disagree on the record count.
  */
 export function idxDataset(options: IdxOptions): StreamingDataset {
-  assertOptions(options, ['images', 'labels', 'scale', 'batchSize'], 'IDX options');
-  return new StreamingDataset(() => readBatches(options));
+  assertOptions(options, IDX_OPTIONS, 'IDX options');
+  return new StreamingDataset(() => readBatches(options), { shuffleBuffer: options.shuffleBuffer ?? 0 });
 }
 
 async function* readBatches(options: IdxOptions): AsyncGenerator<Batch> {

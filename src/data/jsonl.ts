@@ -19,9 +19,9 @@ export class JsonlDataset extends StreamingDataset {
   readonly #state: { skipped: number };
 
   /** @internal Use {@link jsonlDataset}. */
-  constructor(path: string, batchSize: number, skipBadRows: boolean) {
+  constructor(path: string, batchSize: number, skipBadRows: boolean, shuffleBuffer = 0) {
     const state = { skipped: 0 };
-    super(() => readBatches(path, batchSize, skipBadRows, state));
+    super(() => readBatches(path, batchSize, skipBadRows, state), { shuffleBuffer });
     this.#state = state;
   }
 
@@ -43,8 +43,8 @@ export class JsonlDataset extends StreamingDataset {
  */
 export function jsonlDataset(path: string, options: JsonlOptions = {}): JsonlDataset {
   assertPath(path);
-  const { batchSize, skipBadRows } = loaderOptions(options as JsonlOptions & Record<string, unknown>, [], 'JSON Lines options');
-  return new JsonlDataset(path, batchSize, skipBadRows);
+  const { batchSize, skipBadRows, shuffleBuffer } = loaderOptions(options as JsonlOptions & Record<string, unknown>, [], 'JSON Lines options');
+  return new JsonlDataset(path, batchSize, skipBadRows, shuffleBuffer);
 }
 
 /**

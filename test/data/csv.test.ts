@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { csvDataset, loadCsv } from '../../src/data/csv.ts';
 import { BadDataError, FastpropError } from '../../src/errors.ts';
+import { Sequential } from '../../src/model.ts';
 import { tempDir } from '../helpers/files.ts';
 
 const files = tempDir('fastprop-csv-');
@@ -61,6 +62,19 @@ describe('loadCsv', () => {
       for await (const batch of stream.batches()) sizes.push((batch.x as unknown as { shape: [number, number] }).shape[0]);
       expect(sizes).toEqual([4, 4, 2]);
     }
+  });
+});
+
+describe('CSV streams with a shuffle buffer', () => {
+  it('passes shuffleBuffer to the stream, and fit draws rows through it with its seed', async () => {
+    const path = files.write('shuffle.csv', 'a,y\n' + Array.from({ length: 40 }, (_, i) => `${i / 40},${i % 2}`).join('\n'));
+    const stream = await csvDataset(path, { labels: 'y', batchSize: 8, shuffleBuffer: 16 });
+    expect(stream.shuffleBuffer).toBe(16);
+    const seen: number[][] = [];
+    const model = new Sequential({ inputSize: 1, layers: [{ units: 1 }], loss: 'meanSquaredError', seed: 1, backend: 'reference' });
+    await model.fit(stream, { epochs: 1, batchSize: 8, seed: 3, callbacks: [{ onBatchEnd: (_b, logs) => void seen.push([logs.size]) }] });
+    expect(seen.flat().reduce((p, q) => p + q)).toBe(40);
+    await expect(csvDataset(path, { labels: 'y', shuffleBuffer: -1 })).rejects.toMatchObject({ code: 'ERR_INVALID_ARGUMENT' });
   });
 });
 
