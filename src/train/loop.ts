@@ -144,9 +144,13 @@ export async function runTraining(state: TrainingState, data: LoopData, options:
       for (let firstBatch = 0; firstBatch < epochs * perEpoch && !stopRequested; firstBatch += callSize) {
         const batchCount = Math.min(callSize, epochs * perEpoch - firstBatch);
         const learningRates = new Float32Array(batchCount);
-        for (let i = 0; i < batchCount; i++) {
-          const epoch = state.epoch + Math.floor((firstBatch + i) / perEpoch);
-          learningRates[i] = rateAt(state.step + i, epoch);
+        if (!options.schedule && context.learningRateScale === 1) {
+          learningRates.fill(Math.fround(base));
+        } else {
+          for (let i = 0; i < batchCount; i++) {
+            const epoch = state.epoch + Math.floor((firstBatch + i) / perEpoch);
+            learningRates[i] = rateAt(state.step + i, epoch);
+          }
         }
         if (batchHooks) for (const c of callbacks) await c.onBatchBegin?.(firstBatch % perEpoch, context);
         const job = (count: number, rates: Float32Array): TrainJob => ({
@@ -189,9 +193,21 @@ export async function runTraining(state: TrainingState, data: LoopData, options:
           lossSum += losses[e * perEpoch + b]! * size;
           metricSum += metrics[e * perEpoch + b]!;
         }
-        const logs = epochLogs(state, options, first + e, lossSum / rows, metricSum / (rows * options.metricPerRow), rates[(e + 1) * perEpoch - 1]!, seconds);
-        record(history, historyKeys, logs);
+        const loss = lossSum / rows;
+        const metric = metricSum / (rows * options.metricPerRow);
+        const rate = rates[(e + 1) * perEpoch - 1]!;
         state.epoch++;
+        if (groupEpochs) {
+          // Nothing reads a log object (no callbacks, no validation): straight into the history,
+          // without an object per epoch (with thousands of tiny epochs, they were most of the cost).
+          history.loss.push(loss);
+          if (options.metric) history[options.metric]!.push(metric);
+          history.learningRate.push(rate);
+          history.seconds.push(seconds);
+          continue;
+        }
+        const logs = epochLogs(state, options, first + e, loss, metric, rate, seconds);
+        record(history, historyKeys, logs);
         for (const c of callbacks) await c.onEpochEnd?.(first + e, logs, context);
       }
       if (failure) throw failure;
