@@ -289,21 +289,29 @@ void Mlp::fused_update(std::size_t l, const float* input, std::size_t rows, Fuse
   parallel_chunks(in + 1, 16, [&](std::size_t i0, std::size_t i1, std::size_t chunk) {
     float* g = fused_rows_.data() + chunk * spec_.widest_layer();
     for (std::size_t i = i0; i < i1; ++i) {
-      std::fill(g, g + n, 0.0f);
       if (i == in) {  // the bias: Σ_rows δ
-        for (std::size_t r = 0; r < rows; ++r) {
+        std::copy(delta, delta + n, g);
+        for (std::size_t r = 1; r < rows; ++r) {
           for (std::size_t j = 0; j < n; ++j) g[j] += delta[r * n + j];
         }
         update_row(b_offset, g);
         continue;
       }
       // Row i of ∂L/∂W = Σ_r input[r][i]·δ[r]  (rows with a zero input add nothing: MNIST's
-      // pixels are mostly zero).
+      // pixels are mostly zero). The first term is assigned, not added to a zeroed row: at
+      // batch 1 the zero-fill alone was 7% of a step.
+      bool any = false;
       for (std::size_t r = 0; r < rows; ++r) {
         const float a = input[r * in + i];
         if (a == 0.0f) continue;
-        for (std::size_t j = 0; j < n; ++j) g[j] += a * delta[r * n + j];
+        if (any) {
+          for (std::size_t j = 0; j < n; ++j) g[j] += a * delta[r * n + j];
+        } else {
+          for (std::size_t j = 0; j < n; ++j) g[j] = a * delta[r * n + j];
+          any = true;
+        }
       }
+      if (!any) std::fill(g, g + n, 0.0f);
       if (l1 != 0.0f || two_l2 != 0.0f) {
         const float* w = job.params + w_offset + i * n;
         for (std::size_t j = 0; j < n; ++j) g[j] += l1 * float((w[j] > 0.0f) - (w[j] < 0.0f)) + two_l2 * w[j];
