@@ -12,6 +12,7 @@
 #include <immintrin.h>
 
 #include <cmath>
+#include <cstring>
 #include <cstddef>
 
 #include "kernels.h"
@@ -163,8 +164,9 @@ void pack_a_avx2(bool trans, const float* a, std::size_t lda, std::size_t rows,
       float* d = dst + p * kMr;
       for (std::size_t r = 0; r < full; ++r) {
         _mm_storeu_ps(d + r * kMr * depth, _mm_loadu_ps(s + r * kMr));
-        _mm_storel_pi(reinterpret_cast<__m64*>(d + r * kMr * depth + 4),
-                      _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(s + r * kMr + 4))));
+        // The last two floats: a memcpy (one 8-byte move). Loading them as a `double` through
+        // _mm_load_sd was undefined behaviour on 4-byte-aligned data (UBSan caught it).
+        std::memcpy(d + r * kMr * depth + 4, s + r * kMr + 4, 2 * sizeof(float));
       }
     }
     if (rows % kMr)
