@@ -85,12 +85,23 @@ export function emptyHistory(options: Pick<LoopOptions, 'metric' | 'validation'>
   };
 }
 
-export async function runTraining(state: TrainingState, data: LoopData, options: LoopOptions): Promise<History> {
-  const { rows } = data;
-  const { batchSize, callbacks } = options;
-  const perEpoch = batchesPerEpoch(rows, batchSize);
+/** What both training loops (this one and stream-loop.ts) set up the same way. */
+export interface TrainingSession {
+  readonly history: History;
+  readonly historyKeys: readonly (keyof History)[];
+  /** What callbacks see; its stopTraining() sets stopRequested. */
+  readonly context: TrainingContext;
+  readonly stopRequested: boolean;
+  /** The learning rate of a step: the schedule over the optimizer's rate, times the callbacks' scale. */
+  rateAt(step: number, epoch: number): number;
+  /** The error an abort ends training with. */
+  aborted(batchesDone: number, epoch: number): TrainingInterruptedError;
+  /** Unhooks the abort signal; call when training ends, however it ends. */
+  end(): void;
+}
+
+export function beginTraining(state: TrainingState, options: LoopOptions): TrainingSession {
   const history = emptyHistory(options);
-  const historyKeys = Object.keys(history) as (keyof History)[];
   let stopRequested = false;
   const context: TrainingContext = {
     history,
@@ -102,30 +113,46 @@ export async function runTraining(state: TrainingState, data: LoopData, options:
     setWeights: state.setWeights,
     model: state.model,
   };
+  const base = state.optimizer.describe().learningRate;
+  const onAbort = () => state.backend.cancel();
+  options.signal?.addEventListener('abort', onAbort);
+  return {
+    history,
+    historyKeys: Object.keys(history) as (keyof History)[],
+    context,
+    get stopRequested() {
+      return stopRequested;
+    },
+    rateAt(step, epoch) {
+      const schedule = options.schedule;
+      const rate = schedule ? schedule.rate(base, schedule.per === 'step' ? step : epoch) : base;
+      return Math.fround(rate * context.learningRateScale);
+    },
+    aborted: (batchesDone, epoch) =>
+      new TrainingInterruptedError(
+        'ERR_ABORTED',
+        `Training was aborted in epoch ${epoch + 1} after ${batchesDone} of its batches; the model keeps the weights of the last completed batch`,
+        history,
+        options.signal?.reason,
+      ),
+    end: () => options.signal?.removeEventListener('abort', onAbort),
+  };
+}
+
+export async function runTraining(state: TrainingState, data: LoopData, options: LoopOptions): Promise<History> {
+  const { rows } = data;
+  const { batchSize, callbacks } = options;
+  const perEpoch = batchesPerEpoch(rows, batchSize);
+  const session = beginTraining(state, options);
+  const { history, historyKeys, context, rateAt, aborted } = session;
   const batchHooks = callbacks.some((c) => c.onBatchBegin || c.onBatchEnd);
   const groupEpochs = callbacks.length === 0 && !options.validation && options.schedule?.per !== 'epoch';
   const epochsPerCall = groupEpochs ? Math.max(1, Math.floor(ROWS_PER_CALL / rows)) : 1;
-  const base = state.optimizer.describe().learningRate;
-  const rateAt = (step: number, epoch: number) => {
-    const schedule = options.schedule;
-    const rate = schedule ? schedule.rate(base, schedule.per === 'step' ? step : epoch) : base;
-    return Math.fround(rate * context.learningRateScale);
-  };
-  const onAbort = () => state.backend.cancel();
-  options.signal?.addEventListener('abort', onAbort);
-
-  const aborted = (batchesDone: number, epoch: number) =>
-    new TrainingInterruptedError(
-      'ERR_ABORTED',
-      `Training was aborted in epoch ${epoch + 1} after ${batchesDone} of its batches; the model keeps the weights of the last completed batch`,
-      history,
-      options.signal?.reason,
-    );
 
   let failure: TrainingInterruptedError | undefined;
   try {
     for (const c of callbacks) await c.onTrainBegin?.(context);
-    for (let first = 0; first < options.epochs && !stopRequested; first += epochsPerCall) {
+    for (let first = 0; first < options.epochs && !session.stopRequested; first += epochsPerCall) {
       if (options.signal?.aborted) throw aborted(0, first);
       const epochs = Math.min(epochsPerCall, options.epochs - first);
       for (const c of callbacks) await c.onEpochBegin?.(first, context);
@@ -141,11 +168,11 @@ export async function runTraining(state: TrainingState, data: LoopData, options:
       // Batch hooks need a call per batch; otherwise the whole run goes in one call.
       const callSize = batchHooks ? 1 : epochs * perEpoch;
       let done = 0; // batches of this run whose update was applied
-      for (let firstBatch = 0; firstBatch < epochs * perEpoch && !stopRequested; firstBatch += callSize) {
+      for (let firstBatch = 0; firstBatch < epochs * perEpoch && !session.stopRequested; firstBatch += callSize) {
         const batchCount = Math.min(callSize, epochs * perEpoch - firstBatch);
         const learningRates = new Float32Array(batchCount);
-        if (!options.schedule && context.learningRateScale === 1) {
-          learningRates.fill(Math.fround(base));
+        if (!options.schedule) {
+          learningRates.fill(rateAt(state.step, state.epoch)); // the same rate for every step
         } else {
           for (let i = 0; i < batchCount; i++) {
             const epoch = state.epoch + Math.floor((firstBatch + i) / perEpoch);
@@ -215,7 +242,7 @@ export async function runTraining(state: TrainingState, data: LoopData, options:
     for (const c of callbacks) await c.onTrainEnd?.(context);
     return history;
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
+    session.end();
   }
 }
 

@@ -14,9 +14,9 @@ import { batchesPerEpoch, type TrainJob } from '../backend/backend.ts';
 import { FastpropError } from '../errors.ts';
 import type { Batch } from '../data/dataset.ts';
 import type { Random } from '../random.ts';
-import type { EpochLogs, History, TrainingContext } from './callbacks.ts';
+import type { EpochLogs, History } from './callbacks.ts';
 import {
-  emptyHistory, epochLogs, nonFiniteFailure, record, trainWithRollback, TrainingInterruptedError,
+  beginTraining, epochLogs, nonFiniteFailure, record, trainWithRollback, TrainingInterruptedError,
   type LoopData, type LoopOptions, type TrainingState,
 } from './loop.ts';
 
@@ -31,39 +31,13 @@ export type PrepareBatch = (batch: Batch, index: number) => LoopData;
 
 export async function runStreamTraining(state: TrainingState, source: BatchSource, prepare: PrepareBatch, options: LoopOptions): Promise<History> {
   const { batchSize, callbacks } = options;
-  const history = emptyHistory(options);
-  const historyKeys = Object.keys(history) as (keyof History)[];
-  let stopRequested = false;
-  const context: TrainingContext = {
-    history,
-    stopTraining: () => {
-      stopRequested = true;
-    },
-    learningRateScale: 1,
-    getWeights: state.getWeights,
-    setWeights: state.setWeights,
-    model: state.model,
-  };
+  const session = beginTraining(state, options);
+  const { history, historyKeys, context, rateAt, aborted } = session;
   const batchHooks = callbacks.some((c) => c.onBatchBegin || c.onBatchEnd);
-  const base = state.optimizer.describe().learningRate;
-  const rateAt = (step: number, epoch: number) => {
-    const schedule = options.schedule;
-    const rate = schedule ? schedule.rate(base, schedule.per === 'step' ? step : epoch) : base;
-    return Math.fround(rate * context.learningRateScale);
-  };
-  const onAbort = () => state.backend.cancel();
-  options.signal?.addEventListener('abort', onAbort);
-  const aborted = (batchesDone: number, epoch: number) =>
-    new TrainingInterruptedError(
-      'ERR_ABORTED',
-      `Training was aborted in epoch ${epoch + 1} after ${batchesDone} of its batches; the model keeps the weights of the last completed batch`,
-      history,
-      options.signal?.reason,
-    );
 
   try {
     for (const c of callbacks) await c.onTrainBegin?.(context);
-    for (let epoch = 0; epoch < options.epochs && !stopRequested; epoch++) {
+    for (let epoch = 0; epoch < options.epochs && !session.stopRequested; epoch++) {
       if (options.signal?.aborted) throw aborted(0, epoch);
       for (const c of callbacks) await c.onEpochBegin?.(epoch, context);
       const started = performance.now();
@@ -80,7 +54,7 @@ export async function runStreamTraining(state: TrainingState, source: BatchSourc
         const order = Uint32Array.from({ length: chunk.rows }, (_, i) => i);
         const callSize = batchHooks ? 1 : perChunk;
         for (let firstBatch = 0; firstBatch < perChunk; firstBatch += callSize) {
-          if (stopRequested) {
+          if (session.stopRequested) {
             complete = false;
             break chunks;
           }
@@ -132,7 +106,7 @@ export async function runStreamTraining(state: TrainingState, source: BatchSourc
     for (const c of callbacks) await c.onTrainEnd?.(context);
     return history;
   } finally {
-    options.signal?.removeEventListener('abort', onAbort);
+    session.end();
   }
 }
 
