@@ -32,6 +32,7 @@
 #endif
 
 #include "core/dispatch.h"
+#include "core/peak_probe.h"
 #include "core/gemm.h"
 #include "core/kernels/kernels.h"
 #include "core/thread_pool.h"
@@ -349,74 +350,11 @@ int run_tests() {
 
 // ---- peak probe ---------------------------------------------------------------------------
 
-#if defined(__x86_64__)
-// 12 independent FMA chains in registers, written in asm so nothing else is measured: enough
-// to saturate the FMA pipes (latency 4 × up to 2 per cycle) with no memory traffic.
-#define FASTPROP_FMA12(insn, reg)                                                             \
-  __asm__ volatile(insn " %%" reg "13, %%" reg "14, %%" reg "0\n\t" insn " %%" reg "13, %%" reg \
-                   "14, %%" reg "1\n\t" insn " %%" reg "13, %%" reg "14, %%" reg "2\n\t" insn      \
-                   " %%" reg "13, %%" reg "14, %%" reg "3\n\t" insn " %%" reg "13, %%" reg "14, %%" \
-                   reg "4\n\t" insn " %%" reg "13, %%" reg "14, %%" reg "5\n\t" insn " %%" reg     \
-                   "13, %%" reg "14, %%" reg "6\n\t" insn " %%" reg "13, %%" reg "14, %%" reg       \
-                   "7\n\t" insn " %%" reg "13, %%" reg "14, %%" reg "8\n\t" insn " %%" reg "13, %%" \
-                   reg "14, %%" reg "9\n\t" insn " %%" reg "13, %%" reg "14, %%" reg "10\n\t" insn  \
-                   " %%" reg "13, %%" reg "14, %%" reg "11\n\t" ::                               \
-                       : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",    \
-                         "xmm9", "xmm10", "xmm11")
-
-template <int kLanes>
-double peak_probe(double seconds) {
-  std::uint64_t iters = 0;
-  const auto t0 = std::chrono::steady_clock::now();
-  double el = 0;
-  // Zero the chains and operands first: garbage left in the registers could be denormal.
-  if (kLanes == 16) {
-    __asm__ volatile("vpxord %%zmm0, %%zmm0, %%zmm0\n\t"
-                     "vmovaps %%zmm0, %%zmm1\n\tvmovaps %%zmm0, %%zmm2\n\tvmovaps %%zmm0, %%zmm3\n\t"
-                     "vmovaps %%zmm0, %%zmm4\n\tvmovaps %%zmm0, %%zmm5\n\tvmovaps %%zmm0, %%zmm6\n\t"
-                     "vmovaps %%zmm0, %%zmm7\n\tvmovaps %%zmm0, %%zmm8\n\tvmovaps %%zmm0, %%zmm9\n\t"
-                     "vmovaps %%zmm0, %%zmm10\n\tvmovaps %%zmm0, %%zmm11\n\t"
-                     "vmovaps %%zmm0, %%zmm13\n\tvmovaps %%zmm0, %%zmm14" ::
-                         : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
-                           "xmm8", "xmm9", "xmm10", "xmm11", "xmm13", "xmm14");
-  } else {
-    __asm__ volatile("vxorps %%ymm0, %%ymm0, %%ymm0\n\t"
-                     "vmovaps %%ymm0, %%ymm1\n\tvmovaps %%ymm0, %%ymm2\n\tvmovaps %%ymm0, %%ymm3\n\t"
-                     "vmovaps %%ymm0, %%ymm4\n\tvmovaps %%ymm0, %%ymm5\n\tvmovaps %%ymm0, %%ymm6\n\t"
-                     "vmovaps %%ymm0, %%ymm7\n\tvmovaps %%ymm0, %%ymm8\n\tvmovaps %%ymm0, %%ymm9\n\t"
-                     "vmovaps %%ymm0, %%ymm10\n\tvmovaps %%ymm0, %%ymm11\n\t"
-                     "vmovaps %%ymm0, %%ymm13\n\tvmovaps %%ymm0, %%ymm14" ::
-                         : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7",
-                           "xmm8", "xmm9", "xmm10", "xmm11", "xmm13", "xmm14");
-  }
-  do {
-    for (int r = 0; r < 100000; ++r) {
-      if (kLanes == 16) {
-        FASTPROP_FMA12("vfmadd231ps", "zmm");
-      } else {
-        FASTPROP_FMA12("vfmadd231ps", "ymm");
-      }
-    }
-    iters += 100000;
-    el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  } while (el < seconds);
-  return double(iters) * 12 * kLanes * 2 / el / 1e9;
-}
-#undef FASTPROP_FMA12
-#endif
-
+// The addon's probe (core/peak_probe.h), best of three, on one thread.
 double peak_gflops(Isa isa) {
-#if defined(__x86_64__)
   double best = 0;
-  for (int r = 0; r < 3; ++r) {
-    if (isa == Isa::kAvx512) best = std::max(best, peak_probe<16>(0.2));
-    if (isa == Isa::kAvx2) best = std::max(best, peak_probe<8>(0.2));
-  }
+  for (int r = 0; r < 3; ++r) best = std::max(best, fastprop::core::fma_peak_gflops(isa, 1, 0.2));
   return best;
-#else
-  (void)isa;
-  return 0;
-#endif
 }
 
 int run_peak() {

@@ -32,6 +32,7 @@ defs=()
 compile native/core/gemm.cc "${defs[@]}"
 compile native/core/dispatch.cc "${defs[@]}"
 compile native/core/thread_pool.cc
+compile native/core/peak_probe.cc
 compile native/core/kernels/gemm_scalar.cc
 if [ "$x86" = 1 ]; then
   # Only the kernel files get ISA flags (as in CMakeLists.txt's "ISA kernels" section).
