@@ -269,55 +269,31 @@ void Mlp::fused_update(std::size_t l, const float* input, std::size_t rows, Fuse
   const TrainJob& job = *fused.job;
   const std::size_t in = layer.inputs, n = layer.units;
   const std::size_t w_offset = spec_.weights_offset(l), b_offset = spec_.bias_offset(l);
-  const float* delta = delta_.data();
-  const float l1 = layer.l1, two_l2 = 2.0f * layer.l2, clip = job.clip_value;
+  const Isa isa = gemm_.isa();
   std::atomic<bool> finite{true};
-  // Row i of W (and of its optimizer slots) starts at offset + i·n; the bias is row `in`.
-  auto update_row = [&](std::size_t offset, float* g) {
-    float* row_slots[kMaxOptimizerSlots] = {nullptr, nullptr};
-    for (int s = 0; s < kMaxOptimizerSlots; ++s) {
-      if (job.slots[s]) row_slots[s] = job.slots[s] + offset;
-    }
-    if (clip > 0.0f) {
-      for (std::size_t j = 0; j < n; ++j) g[j] = std::clamp(g[j], -clip, clip);
-    }
-    if (!optimizer_update(job.optimizer, fused.learning_rate, job.params + offset, g, row_slots, 0, n,
-                          fused.step)) {
-      finite.store(false, std::memory_order_relaxed);
-    }
-  };
   parallel_chunks(in + 1, 16, [&](std::size_t i0, std::size_t i1, std::size_t chunk) {
-    float* g = fused_rows_.data() + chunk * spec_.widest_layer();
+    float* scratch = fused_rows_.data() + chunk * spec_.widest_layer();
+    RowGradient row;
+    row.input_stride = in;
+    row.rows = rows;
+    row.delta = delta_.data();
+    row.n = n;
+    row.l1 = layer.l1;
+    row.two_l2 = 2.0f * layer.l2;
+    row.clip = job.clip_value;
+    bool ok = true;
     for (std::size_t i = i0; i < i1; ++i) {
-      if (i == in) {  // the bias: Σ_rows δ
-        std::copy(delta, delta + n, g);
-        for (std::size_t r = 1; r < rows; ++r) {
-          for (std::size_t j = 0; j < n; ++j) g[j] += delta[r * n + j];
-        }
-        update_row(b_offset, g);
-        continue;
+      // Row i of W (and of its optimizer slots) starts at offset + i·n; the bias is row `in`.
+      const std::size_t offset = i == in ? b_offset : w_offset + i * n;
+      row.input = i == in ? nullptr : input + i;
+      float* slots[kMaxOptimizerSlots] = {nullptr, nullptr};
+      for (int s = 0; s < kMaxOptimizerSlots; ++s) {
+        if (job.slots[s]) slots[s] = job.slots[s] + offset;
       }
-      // Row i of ∂L/∂W = Σ_r input[r][i]·δ[r]  (rows with a zero input add nothing: MNIST's
-      // pixels are mostly zero). The first term is assigned, not added to a zeroed row: at
-      // batch 1 the zero-fill alone was 7% of a step.
-      bool any = false;
-      for (std::size_t r = 0; r < rows; ++r) {
-        const float a = input[r * in + i];
-        if (a == 0.0f) continue;
-        if (any) {
-          for (std::size_t j = 0; j < n; ++j) g[j] += a * delta[r * n + j];
-        } else {
-          for (std::size_t j = 0; j < n; ++j) g[j] = a * delta[r * n + j];
-          any = true;
-        }
-      }
-      if (!any) std::fill(g, g + n, 0.0f);
-      if (l1 != 0.0f || two_l2 != 0.0f) {
-        const float* w = job.params + w_offset + i * n;
-        for (std::size_t j = 0; j < n; ++j) g[j] += l1 * float((w[j] > 0.0f) - (w[j] < 0.0f)) + two_l2 * w[j];
-      }
-      update_row(w_offset + i * n, g);
+      ok &= optimizer_update_row(isa, job.optimizer, fused.constants, row, job.params + offset,
+                                 slots, scratch);
     }
+    if (!ok) finite.store(false, std::memory_order_relaxed);
   });
   if (!finite.load()) fused.finite = false;
 }
@@ -397,7 +373,7 @@ TrainOutcome Mlp::train(const TrainJob& job) {
     job.batch_metric[i] = metric_sum(spec_.loss, a_.back().data(), batch_targets, rows, n);
     const float lr = job.learning_rates ? job.learning_rates[i] : job.optimizer.learning_rate;
     if (rows <= kFusedMaxRows && job.clip_norm == 0.0f) {
-      FusedUpdate fused{&job, lr, step};
+      FusedUpdate fused{&job, step_constants(job.optimizer, lr, step)};
       const double loss = backward(job.params, batch_x_.data(), batch_targets, rows, job.grads, &fused);
       job.batch_loss[i] = loss;
       if (!std::isfinite(loss)) {
@@ -436,8 +412,9 @@ TrainOutcome Mlp::train(const TrainJob& job) {
       }
     }
     std::atomic<bool> finite{true};
+    const StepConstants constants = step_constants(job.optimizer, lr, step);
     parallel_range(count, kMinElementsPerThread, [&](std::size_t i0, std::size_t i1) {
-      if (!optimizer_update(job.optimizer, lr, job.params, job.grads, job.slots, i0, i1, step)) {
+      if (!optimizer_update(gemm_.isa(), job.optimizer, constants, job.params, job.grads, job.slots, i0, i1)) {
         finite.store(false, std::memory_order_relaxed);
       }
     });

@@ -102,8 +102,7 @@ class Mlp {
   // written out and read back, which is most of a small batch's memory traffic.
   struct FusedUpdate {
     const TrainJob* job;
-    float learning_rate;
-    std::int64_t step;
+    StepConstants constants;  // the optimizer's, for this step and its learning rate
     bool finite = true;  // out: false when an update produced a NaN or ±Inf parameter
   };
   // Backpropagates the batch whose forward pass is in the workspace and returns the loss (with

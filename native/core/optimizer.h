@@ -17,6 +17,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "dispatch.h"
+
 namespace fastprop::core {
 
 enum class OptimizerKind { kSgd, kAdam, kAdamW, kRmsprop, kAdagrad };
@@ -39,10 +41,39 @@ struct OptimizerSpec {
 // Adagrad [s].
 int optimizer_slot_count(const OptimizerSpec& spec);
 
-// Applies one update to params[begin, end) with learning rate `lr` (a schedule may vary it from
-// spec.learning_rate). `step` counts from 1 (bias correction). Returns false when an updated
-// parameter is NaN or ±Inf (checked in the same pass, at no extra memory traffic).
-bool optimizer_update(const OptimizerSpec& spec, float lr, float* params, const float* grads,
-                      float* const* slots, std::size_t begin, std::size_t end, std::int64_t step);
+// What a step's update needs beyond the spec: the learning rate (a schedule may vary it from
+// spec.learning_rate) and, for Adam/AdamW, the bias corrections of step t (counted from 1),
+// computed once per step rather than once per row.
+struct StepConstants {
+  float lr = 0.0f;
+  float step_size = 0.0f;  // Adam: η / (1 − β₁ᵗ)
+  float v_scale = 1.0f;    // Adam: 1 / √(1 − β₂ᵗ)
+  float decay = 1.0f;      // AdamW: 1 − η·λ
+};
+StepConstants step_constants(const OptimizerSpec& spec, float lr, std::int64_t step);
+
+// One row of ∂L/∂W for a batch of `rows` rows, formed on the fly: Σ_r input[r·input_stride]·δ[r]
+// (+ the L1/L2 penalties' gradient of the row's current weights), or, when `input` is null, the
+// bias row Σ_r δ[r]; each element then clipped to ±clip when clip > 0.
+struct RowGradient {
+  const float* input = nullptr;
+  std::size_t input_stride = 0;
+  std::size_t rows = 0;
+  const float* delta = nullptr;  // rows × n
+  std::size_t n = 0;
+  float l1 = 0.0f, two_l2 = 0.0f, clip = 0.0f;
+};
+
+// Applies one update to params[begin, end) with the element-wise code compiled for `isa`.
+// Returns false when an updated parameter is NaN or ±Inf (checked in the same pass, at no extra
+// memory traffic).
+bool optimizer_update(Isa isa, const OptimizerSpec& spec, const StepConstants& k, float* params,
+                      const float* grads, float* const* slots, std::size_t begin, std::size_t end);
+
+// Forms the row's gradient in `scratch` (row.n floats) and updates that row: `params` and
+// `slots` point at the row's first element. Returns false as optimizer_update does.
+bool optimizer_update_row(Isa isa, const OptimizerSpec& spec, const StepConstants& k,
+                          const RowGradient& row, float* params, float* const* slots,
+                          float* scratch);
 
 }  // namespace fastprop::core

@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: MIT
+// The optimizer updates of update.h, compiled with baseline flags (the portable path, and the only one on arm64).
+#include "update.h"
+
+namespace fastprop::core::kernels {
+
+const UpdateKernels& update_kernels_scalar() {
+  static const UpdateKernels table{&update_generic, &update_row_generic};
+  return table;
+}
+
+}  // namespace fastprop::core::kernels
