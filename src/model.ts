@@ -607,7 +607,9 @@ export class Sequential {
    * await model.save('model.fprop');
    * const again = await Sequential.load('model.fprop');
    * ```
-   * @throws {@link FastpropError} `ERR_IO` when the file cannot be written (the previous one is left as it was).
+   * @throws {@link FastpropError} `ERR_IO` when the file cannot be written (permissions, a full
+   * disk): the previous one is left as it was, unless the message says the file was replaced and
+   * only syncing its directory failed.
    */
   async save(path: string): Promise<void> {
     this.#requireIdle('save');

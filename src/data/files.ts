@@ -25,6 +25,11 @@ export function parseDecimal(text: string): number | undefined {
 
 /** A FastpropError for a failed open/read/write, naming the file and the system's reason. */
 export function ioError(path: string, action: string, cause: unknown): FastpropError {
+  return new FastpropError('ERR_IO', `Cannot ${action} ${path}: ${ioReason(cause)}`, { cause });
+}
+
+/** The system's reason for a failed file operation, in words, with its code: "no space left on the device (ENOSPC)". */
+export function ioReason(cause: unknown): string {
   const code = (cause as { code?: unknown })?.code;
   const reasons: Record<string, string> = {
     ENOENT: 'no such file or directory',
@@ -33,10 +38,11 @@ export function ioError(path: string, action: string, cause: unknown): FastpropE
     EISDIR: 'it is a directory',
     ENOTDIR: 'a parent of it is not a directory',
     ENOSPC: 'no space left on the device',
+    EDQUOT: 'no space left: the disk quota is used up',
+    EFBIG: 'the file is too large (beyond the file-size limit of the process or the file system)',
     EROFS: 'the file system is read-only',
   };
-  const reason = typeof code === 'string' ? `${reasons[code] ?? (cause as Error).message} (${code})` : String((cause as Error)?.message ?? cause);
-  return new FastpropError('ERR_IO', `Cannot ${action} ${path}: ${reason}`, { cause });
+  return typeof code === 'string' ? `${reasons[code] ?? (cause as Error).message} (${code})` : String((cause as Error)?.message ?? cause);
 }
 
 /** Options every loader takes. */

@@ -28,7 +28,7 @@ import { Sequential, type DenseLayerOptions, type DropoutLayerOptions, type Load
 import type { Optimizer } from '../optimizers/optimizer.ts';
 import { inputSize, type Activation, type Loss } from '../spec.ts';
 import { assertOptions, invalidParameter } from '../validate.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import { writeFilesAtomic } from './atomic-write.ts';
 
 /** One module of the equivalent `torch.nn.Sequential`. */
 export type TorchModule =
@@ -88,7 +88,9 @@ export function torchArchitecture(model: Sequential): TorchArchitecture {
 
 /**
  * Writes the model's weights as safetensors (named as the equivalent `nn.Sequential`'s
- * state_dict) and its architecture as JSON. Both writes are atomic.
+ * state_dict) and its architecture as JSON. Both writes are atomic, and both files are complete
+ * on disk before either replaces its previous version, so a failed write (a full disk) keeps both
+ * previous files.
  * @param architecturePath - where the JSON goes. @defaultValue `path` with `.json` instead of `.safetensors`
  * @example
  * ```ts
@@ -96,7 +98,8 @@ export function torchArchitecture(model: Sequential): TorchArchitecture {
  * // Python: build nn.Sequential from model.json, then
  * //   model.load_state_dict(safetensors.torch.load_file('model.safetensors'))
  * ```
- * @throws {@link FastpropError} `ERR_IO` when a file cannot be written.
+ * @throws {@link FastpropError} `ERR_IO` when a file cannot be written; the previous files are left
+ * as they were unless the message says one was already replaced.
  */
 export async function exportSafetensors(model: Sequential, path: string, architecturePath = defaultArchitecturePath(path)): Promise<void> {
   if (!(model instanceof Sequential)) throw invalidParameter('model', 'a Sequential', model);
@@ -129,8 +132,11 @@ export async function exportSafetensors(model: Sequential, path: string, archite
     t.data.forEach((v, i) => out.writeFloatLE(v, 4 * i));
     return out;
   });
-  await writeFileAtomic(path, [length, Buffer.from(json, 'utf8'), ...data], 'export the model to');
-  await writeFileAtomic(architecturePath, [Buffer.from(JSON.stringify(architecture, null, 2) + '\n')], 'export the model architecture to');
+  // Both files are written and synced before either replaces its previous version.
+  await writeFilesAtomic([
+    { path, chunks: [length, Buffer.from(json, 'utf8'), ...data], action: 'export the model to' },
+    { path: architecturePath, chunks: [Buffer.from(JSON.stringify(architecture, null, 2) + '\n')], action: 'export the model architecture to' },
+  ]);
 }
 
 /** Options of {@link importSafetensors}. */

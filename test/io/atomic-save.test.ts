@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 // Saves are atomic: a process SIGKILLed in the middle of saving a large model leaves a file that
 // loads and equals one complete version; an unwritable directory gives a clear error and leaves
-// the previous file intact.
+// the previous file intact. (A full disk: full-disk.test.ts.)
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
+import { writeFileAtomic } from '../../src/io/atomic-write.ts';
 import { Sequential } from '../../src/model.ts';
 import { Random } from '../../src/random.ts';
 import { tempDir } from '../helpers/files.ts';
@@ -123,5 +125,21 @@ describe('atomic saves', () => {
     expect(readFileSync(path).equals(before)).toBe(true);
     expect((await Sequential.load(path)).getWeights()).toEqual(previous.getWeights());
     expect(readdirSync(dir.dir)).toEqual(['model.fprop']);
+  });
+
+  it('a symbolic link is followed (the file it names is replaced, the link stays); a named pipe is written in place', async () => {
+    const dir = tempDir('fastprop-links-');
+    writeFileSync(dir.path('real.csv'), 'previous\n');
+    symlinkSync('real.csv', dir.path('link.csv'));
+    await writeFileAtomic(dir.path('link.csv'), [Buffer.from('new\n')]);
+    expect(lstatSync(dir.path('link.csv')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(dir.path('real.csv'), 'utf8')).toBe('new\n');
+    expect(readdirSync(dir.dir).sort()).toEqual(['link.csv', 'real.csv']);
+    if (process.platform === 'win32' || spawnSync('mkfifo', [dir.path('pipe')]).status !== 0) return;
+    const read = readFile(dir.path('pipe'), 'utf8');
+    await writeFileAtomic(dir.path('pipe'), [Buffer.from('through the pipe\n')]);
+    expect(await read).toBe('through the pipe\n');
+    expect(lstatSync(dir.path('pipe')).isFIFO()).toBe(true);
+    expect(readdirSync(dir.dir).sort()).toEqual(['link.csv', 'pipe', 'real.csv']);
   });
 });
