@@ -9,12 +9,13 @@
  * takes: the training label columns are dropped, or --features picks the inputs.
  * @internal
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { Command, Option } from 'commander';
 import { parse } from 'csv-parse/sync';
 import { BadDataError, FastpropError } from '../errors.ts';
 import { ioError, parseDecimal } from '../data/files.ts';
+import { writeFileAtomic } from '../io/atomic-write.ts';
 import { Sequential } from '../model.ts';
 import { inputSize, outputSize } from '../spec.ts';
 import { CliError, nameList, positiveInteger } from './common.ts';
@@ -196,11 +197,8 @@ async function predict(modelPath: string, input: string, flags: PredictFlags): P
       : format === 'jsonl' ? records.map((r) => JSON.stringify(r)).join('\n') + '\n'
       : [columns.map(csvField).join(','), ...records.map((r) => columns.map((c) => csvField(String((r as Record<string, unknown>)[c]))).join(','))].join('\n') + '\n';
     if (flags.out) {
-      try {
-        await writeFile(flags.out, body);
-      } catch (cause) {
-        throw ioError(flags.out, 'write', cause);
-      }
+      // Atomic: a failed or killed write (a full disk) keeps the previous file.
+      await writeFileAtomic(flags.out, [Buffer.from(body, 'utf8')], 'write');
       process.stderr.write(`wrote ${records.length} prediction${records.length === 1 ? '' : 's'} to ${flags.out}\n`);
     } else {
       process.stdout.write(body);

@@ -7,12 +7,12 @@
  * @internal
  */
 import { existsSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { InMemoryDataset } from '../data/dataset.ts';
 import { Normalizer } from '../data/normalize.ts';
 import { FastpropError } from '../errors.ts';
+import { writeFileAtomic } from '../io/atomic-write.ts';
 import { Sequential, type DenseLayerOptions } from '../model.ts';
 import { Adagrad } from '../optimizers/adagrad.ts';
 import { Adam, AdamW } from '../optimizers/adam.ts';
@@ -220,12 +220,13 @@ async function train(flags: TrainFlags): Promise<number> {
         ...(!plan.classes && data.description.label ? { outputNames: data.description.label } : {}),
         settings, history, final, ...(stopped ? { stopped } : {}), seconds,
       };
-      await writeFile(runFilePath(out), `${JSON.stringify(run, null, 2)}\n`);
+      // Atomic like the model: a failed or killed write keeps the previous run file, chart and report.
+      await writeText(runFilePath(out), `${JSON.stringify(run, null, 2)}\n`, 'write the run file');
       written.push(runFilePath(out));
       if (flags.chart) {
         const svg = historySvg(history, `fastprop: ${flags.out}`);
-        await writeFile(siblingPath(out, '.svg'), svg);
-        await writeFile(siblingPath(out, '.html'), reportHtml(run, svg));
+        await writeText(siblingPath(out, '.svg'), svg, 'write the chart');
+        await writeText(siblingPath(out, '.html'), reportHtml(run, svg), 'write the report');
         written.push(siblingPath(out, '.svg'), siblingPath(out, '.html'));
       }
     }
@@ -258,4 +259,8 @@ function finalMetrics(history: History): FinalMetrics {
     .map((key) => [key, last(history[key])] as const)
     .filter(([, value]) => value !== undefined);
   return Object.fromEntries(entries) as FinalMetrics;
+}
+
+function writeText(path: string, text: string, action: string): Promise<void> {
+  return writeFileAtomic(path, [Buffer.from(text, 'utf8')], action);
 }
