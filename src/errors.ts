@@ -35,12 +35,19 @@ export class FastpropError extends Error {
   }
 }
 
-/** True for a {@link FastpropError}, also across realms (worker threads, vm contexts). */
+/**
+ * True for a {@link FastpropError}, also across realms (worker threads, vm contexts). Never
+ * throws, so it is safe in a catch handler whatever was thrown (a revoked Proxy: false).
+ */
 export function isFastpropError(error: unknown): error is FastpropError {
-  return (
-    error instanceof FastpropError ||
-    (error instanceof Error && error.name === 'FastpropError' && typeof (error as { code?: unknown }).code === 'string')
-  );
+  try {
+    return (
+      error instanceof FastpropError ||
+      (error instanceof Error && error.name === 'FastpropError' && typeof (error as { code?: unknown }).code === 'string')
+    );
+  } catch {
+    return false;
+  }
 }
 
 /**

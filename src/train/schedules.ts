@@ -11,7 +11,7 @@
  *   linearWarmup      η·(t + 1)/steps for t < steps, then `then` at t − steps (constant by default)
  */
 import { FastpropError } from '../errors.ts';
-import { assertFiniteNumber, assertOneOf, assertOptions, assertPositiveInteger } from '../validate.ts';
+import { assertFiniteNumber, assertOneOf, assertOptions, assertPositiveInteger, invalidParameter } from '../validate.ts';
 
 export interface LearningRateSchedule {
   /** Whether t counts optimizer steps or epochs. */
@@ -21,6 +21,12 @@ export interface LearningRateSchedule {
 }
 
 type Per = { per?: 'step' | 'epoch' };
+
+/** The schedules' options are required (each has a required key): undefined is named, not a TypeError. */
+function checkOptions(options: unknown, known: readonly string[], name: string, example: string): asserts options is Record<string, unknown> {
+  if (options === undefined) throw invalidParameter(`${name} options`, `an options object such as ${example}`, options);
+  assertOptions(options, known, `${name} options`);
+}
 
 function checkPer(per: unknown): 'step' | 'epoch' {
   const value = per ?? 'epoch';
@@ -35,39 +41,55 @@ export function constant(): LearningRateSchedule {
 
 /** Multiplies the rate by `factor` every `every` steps or epochs. @example stepDecay({ every: 10, factor: 0.5 }) */
 export function stepDecay(options: { every: number; factor: number } & Per): LearningRateSchedule {
-  assertOptions(options, ['every', 'factor', 'per'], 'stepDecay options');
-  assertPositiveInteger(options.every, 'every');
-  assertFiniteNumber(options.factor, 'factor', 0, 1);
+  checkOptions(options, ['every', 'factor', 'per'], 'stepDecay', '{ every: 10, factor: 0.5 }');
+  const { every, factor } = options;
+  assertPositiveInteger(every, 'every');
+  assertFiniteNumber(factor, 'factor', 0, 1);
   const per = checkPer(options.per);
-  return { per, rate: (base, t) => base * options.factor ** Math.floor(t / options.every) };
+  return { per, rate: (base, t) => base * factor ** Math.floor(t / every) };
 }
 
 /** Multiplies the rate by `factor` at every step or epoch. */
 export function exponentialDecay(options: { factor: number } & Per): LearningRateSchedule {
-  assertOptions(options, ['factor', 'per'], 'exponentialDecay options');
-  assertFiniteNumber(options.factor, 'factor', 0, 1);
+  checkOptions(options, ['factor', 'per'], 'exponentialDecay', '{ factor: 0.95 }');
+  const { factor } = options;
+  assertFiniteNumber(factor, 'factor', 0, 1);
   const per = checkPer(options.per);
-  return { per, rate: (base, t) => base * options.factor ** t };
+  return { per, rate: (base, t) => base * factor ** t };
 }
 
 /** Cosine annealing from the base rate down to `minLearningRate` over `period` (Loshchilov & Hutter, SGDR). */
 export function cosineAnnealing(options: { period: number; minLearningRate?: number } & Per): LearningRateSchedule {
-  assertOptions(options, ['period', 'minLearningRate', 'per'], 'cosineAnnealing options');
-  assertPositiveInteger(options.period, 'period');
+  checkOptions(options, ['period', 'minLearningRate', 'per'], 'cosineAnnealing', '{ period: 20 }');
+  const { period } = options;
+  assertPositiveInteger(period, 'period');
   const min = options.minLearningRate ?? 0;
   assertFiniteNumber(min, 'minLearningRate', 0);
   const per = checkPer(options.per);
-  return { per, rate: (base, t) => min + ((base - min) * (1 + Math.cos((Math.PI * Math.min(t, options.period)) / options.period))) / 2 };
+  // A weighted mean of base and min: no intermediate overflows, whatever their sizes.
+  return {
+    per,
+    rate: (base, t) => {
+      const w = (1 + Math.cos((Math.PI * Math.min(t, period)) / period)) / 2;
+      return base * w + min * (1 - w);
+    },
+  };
 }
 
 /** Ramps the rate up linearly over the first `steps`, then follows `then` (counted from the end of the warm-up). */
 export function linearWarmup(options: { steps: number; then?: LearningRateSchedule } & Per): LearningRateSchedule {
-  assertOptions(options, ['steps', 'then', 'per'], 'linearWarmup options');
-  assertPositiveInteger(options.steps, 'steps');
+  checkOptions(options, ['steps', 'then', 'per'], 'linearWarmup', '{ steps: 100 }');
+  const { steps } = options;
+  assertPositiveInteger(steps, 'steps');
   const per = checkPer(options.per);
-  const then = options.then ?? constant();
-  if (then.per !== per && options.then !== undefined) {
+  const given: unknown = options.then;
+  if (given !== undefined && (typeof given !== 'object' || given === null || typeof (given as { rate?: unknown }).rate !== 'function')) {
+    throw invalidParameter('then', 'a learning-rate schedule such as cosineAnnealing({ period: 10 })', given);
+  }
+  const then = (given as LearningRateSchedule | undefined) ?? constant();
+  if (given !== undefined) assertOneOf(then.per, ['step', 'epoch'] as const, 'then.per');
+  if (then.per !== per && given !== undefined) {
     throw new FastpropError('ERR_INVALID_ARGUMENT', `linearWarmup counts per ${per} but its 'then' schedule counts per ${then.per}`);
   }
-  return { per, rate: (base, t) => (t < options.steps ? (base * (t + 1)) / options.steps : then.rate(base, t - options.steps)) };
+  return { per, rate: (base, t) => (t < steps ? (base * (t + 1)) / steps : then.rate(base, t - steps)) };
 }
