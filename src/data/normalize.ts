@@ -73,10 +73,13 @@ export class Normalizer {
 
   /**
    * Builds a normaliser from known statistics (as stored in a model file).
-   * @throws {@link FastpropError} when the arrays differ in length or hold non-finite values or a zero scale.
+   * @throws {@link FastpropError} when shift or scale is not an array or typed array, the arrays differ in length, or they hold non-finite values or a zero scale.
    */
   constructor(method: NormalizationMethod, shift: ArrayLike<number>, scale: ArrayLike<number>) {
     assertOneOf(method, NORMALIZATIONS, 'normalization method');
+    // Arrays or typed arrays only: an array-like object's length is not to be trusted ({ length: 1e10 }).
+    if (!isArrayOrTypedArray(shift)) throw invalidParameter('shift', 'an array of numbers', shift);
+    if (!isArrayOrTypedArray(scale)) throw invalidParameter('scale', 'an array of numbers', scale);
     if (shift.length !== scale.length || shift.length === 0) {
       throw new FastpropError('ERR_SHAPE_MISMATCH', `Expected shift and scale of the same non-zero length, got ${shift.length} and ${scale.length}`);
     }
@@ -157,4 +160,8 @@ export class Normalizer {
   toJSON(): { method: NormalizationMethod; shift: number[]; scale: number[] } {
     return { method: this.method, shift: Array.from(this.shift), scale: Array.from(this.scale) };
   }
+}
+
+function isArrayOrTypedArray(value: unknown): value is ArrayLike<number> {
+  return Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
 }

@@ -177,6 +177,14 @@ export async function importSafetensors(path: string, options: ImportOptions = {
   if (a.version !== 1) throw bad(archPath, `architecture version ${String(a.version)} is not supported (this fastprop reads 1)`);
   if (!Array.isArray(a.modules)) throw bad(archPath, '"modules" must be an array');
   if (typeof a.inputSize !== 'number' || !Number.isSafeInteger(a.inputSize) || a.inputSize < 1) throw bad(archPath, '"inputSize" must be a positive integer');
+  const penalties: unknown = a.penalties;
+  if (penalties != null && (!Array.isArray(penalties) || !penalties.every((p: unknown) => isObject(p) && typeof p.l1 === 'number' && typeof p.l2 === 'number'))) {
+    throw bad(archPath, '"penalties" must be an array of { "l1": number, "l2": number }');
+  }
+  const normalization: unknown = a.normalization;
+  if (normalization != null && !(isObject(normalization) && isNumberArray(normalization.shift) && isNumberArray(normalization.scale))) {
+    throw bad(archPath, '"normalization" must be null or { "method": "minMax" or "standardize", "shift": [numbers], "scale": [numbers] }');
+  }
   const tensors = parseSafetensors(bytes, path);
 
   // Modules → layer options, checking the chain of sizes.
@@ -310,6 +318,14 @@ export function parseSafetensors(bytes: Buffer, path: string): Map<string, { sha
     if (spans[i]![0] < spans[i - 1]![1]) throw bad(path, `tensors ${spans[i - 1]![2]} and ${spans[i]![2]} overlap`);
   }
   return tensors;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isNumberArray(value: unknown): value is number[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'number');
 }
 
 function bad(path: string, problem: string): FastpropError {

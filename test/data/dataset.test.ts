@@ -93,4 +93,13 @@ describe('Normalizer', () => {
     expect(withNorm.normalization).toBe(normalizer);
     expect(() => withNorm.setNormalization(Normalizer.fit([[1, 2, 3]], 'minMax'))).toThrow(expect.objectContaining({ code: 'ERR_SHAPE_MISMATCH' }));
   });
+
+  it('takes shift and scale as arrays or typed arrays only (found by fuzz/safetensors.fuzz.js)', () => {
+    expect(new Normalizer('minMax', new Float32Array([1]), [2]).scale).toEqual(new Float32Array([2]));
+    // An array-like object's length was trusted: a RangeError, or gigabytes allocated.
+    const huge = { length: 1e10 } as unknown as number[];
+    expect(() => new Normalizer('minMax', huge, huge)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringMatching(/shift/) }));
+    // A missing array was a TypeError.
+    expect(() => new Normalizer('minMax', [1], undefined as unknown as number[])).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT', message: expect.stringMatching(/scale/) }));
+  });
 });

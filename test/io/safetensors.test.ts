@@ -87,6 +87,32 @@ describe('safetensors export and import', () => {
     const shape = Buffer.from(good.toString('latin1').replace('"shape":[16,6]', '"shape":[6,16]'), 'latin1');
     expect(await attempt(shape, 'shape')).toMatch(/tensor 0.weight has shape \[6, 16\], expected \[16, 6\]/);
   });
+
+  it('refuses a malformed normalization or penalties in the architecture file with ERR_BAD_MODEL_FILE naming it (found by fuzz/safetensors.fuzz.js)', async () => {
+    const model = await trained();
+    const path = files.path('arch.safetensors');
+    await exportSafetensors(model, path);
+    const good = JSON.parse(readFileSync(files.path('arch.json'), 'utf8')) as Record<string, unknown>;
+    const attempt = async (patch: Record<string, unknown>) => {
+      const architecture = files.write('arch-bad.json', JSON.stringify({ ...good, ...patch }));
+      const error = await importSafetensors(path, { architecture }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(FastpropError);
+      expect((error as FastpropError).code).toBe('ERR_BAD_MODEL_FILE');
+      expect((error as FastpropError).message).toContain(architecture);
+      return (error as FastpropError).message;
+    };
+    // Each was a TypeError or RangeError before.
+    const scale = (good.normalization as { scale: number[] }).scale;
+    expect(await attempt({ normalization: { method: 'standardize', scale } })).toMatch(/"normalization" must be null or/);
+    expect(await attempt({ normalization: { method: 'standardize', shift: { length: 1e10 }, scale: { length: 1e10 } } })).toMatch(/"normalization" must be null or/);
+    expect(await attempt({ normalization: 5 })).toMatch(/"normalization" must be null or/);
+    expect(await attempt({ penalties: 5 })).toMatch(/"penalties" must be an array/);
+    expect(await attempt({ penalties: [null] })).toMatch(/"penalties" must be an array/);
+    // Absent or null, both are fine.
+    const { penalties: _p, normalization: _n, ...bare } = good;
+    (await importSafetensors(path, { architecture: files.write('arch-null.json', JSON.stringify({ ...bare, penalties: null, normalization: null })) })).dispose();
+    (await importSafetensors(path, { architecture: files.write('arch-bare.json', JSON.stringify(bare)) })).dispose();
+  });
 });
 
 const python = '/usr/bin/python3';
