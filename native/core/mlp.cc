@@ -281,17 +281,25 @@ void Mlp::fused_update(std::size_t l, const float* input, std::size_t rows, Fuse
     row.l1 = layer.l1;
     row.two_l2 = 2.0f * layer.l2;
     row.clip = job.clip_value;
-    bool ok = true;
-    for (std::size_t i = i0; i < i1; ++i) {
-      // Row i of W (and of its optimizer slots) starts at offset + i·n; the bias is row `in`.
-      const std::size_t offset = i == in ? b_offset : w_offset + i * n;
-      row.input = i == in ? nullptr : input + i;
+    // Rows [i0, i1) of W, then the bias when the chunk reaches row `in` (the bias's slot in
+    // the split); each row's slots sit at the same offset as its parameters.
+    auto update = [&](std::size_t offset, std::size_t r0, std::size_t r1) {
       float* slots[kMaxOptimizerSlots] = {nullptr, nullptr};
       for (int s = 0; s < kMaxOptimizerSlots; ++s) {
         if (job.slots[s]) slots[s] = job.slots[s] + offset;
       }
-      ok &= optimizer_update_row(isa, job.optimizer, fused.constants, row, job.params + offset,
-                                 slots, scratch);
+      return optimizer_update_rows(isa, job.optimizer, fused.constants, row, r0, r1,
+                                   job.params + offset, slots, scratch);
+    };
+    bool ok = true;
+    const std::size_t w_end = std::min(i1, in);
+    if (i0 < w_end) {
+      row.input = input;
+      ok &= update(w_offset, i0, w_end);
+    }
+    if (i1 > in) {
+      row.input = nullptr;
+      ok &= update(b_offset, 0, 1);
     }
     if (!ok) finite.store(false, std::memory_order_relaxed);
   });

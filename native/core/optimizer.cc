@@ -51,10 +51,10 @@ bool optimizer_update(Isa isa, const OptimizerSpec& spec, const StepConstants& k
   return kernels_for(isa).update(spec, k, params, grads, slots, begin, end) == 0;
 }
 
-bool optimizer_update_row(Isa isa, const OptimizerSpec& spec, const StepConstants& k,
-                          const RowGradient& row, float* params, float* const* slots,
-                          float* scratch) {
-  return kernels_for(isa).update_row(spec, k, row, params, slots, scratch) == 0;
+bool optimizer_update_rows(Isa isa, const OptimizerSpec& spec, const StepConstants& k,
+                           const RowGradient& row, std::size_t i0, std::size_t i1, float* params,
+                           float* const* slots, float* scratch) {
+  return kernels_for(isa).update_rows(spec, k, row, i0, i1, params, slots, scratch) == 0;
 }
 
 }  // namespace fastprop::core

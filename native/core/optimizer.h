@@ -52,9 +52,10 @@ struct StepConstants {
 };
 StepConstants step_constants(const OptimizerSpec& spec, float lr, std::int64_t step);
 
-// One row of ∂L/∂W for a batch of `rows` rows, formed on the fly: Σ_r input[r·input_stride]·δ[r]
-// (+ the L1/L2 penalties' gradient of the row's current weights), or, when `input` is null, the
-// bias row Σ_r δ[r]; each element then clipped to ±clip when clip > 0.
+// The rows of ∂L/∂W for a batch of `rows` rows, formed on the fly: row i is
+// Σ_r input[r·input_stride + i]·δ[r] (+ the L1/L2 penalties' gradient of the row's current
+// weights); when `input` is null, the single bias row Σ_r δ[r]. Each element is then clipped to
+// ±clip when clip > 0.
 struct RowGradient {
   const float* input = nullptr;
   std::size_t input_stride = 0;
@@ -70,10 +71,11 @@ struct RowGradient {
 bool optimizer_update(Isa isa, const OptimizerSpec& spec, const StepConstants& k, float* params,
                       const float* grads, float* const* slots, std::size_t begin, std::size_t end);
 
-// Forms the row's gradient in `scratch` (row.n floats) and updates that row: `params` and
-// `slots` point at the row's first element. Returns false as optimizer_update does.
-bool optimizer_update_row(Isa isa, const OptimizerSpec& spec, const StepConstants& k,
-                          const RowGradient& row, float* params, float* const* slots,
-                          float* scratch);
+// Updates rows [i0, i1) of a layer, forming each row's gradient in `scratch` (row.n floats)
+// just before applying it: `params` and `slots` point at the layer's row 0 (or at the bias).
+// Returns false as optimizer_update does.
+bool optimizer_update_rows(Isa isa, const OptimizerSpec& spec, const StepConstants& k,
+                           const RowGradient& row, std::size_t i0, std::size_t i1, float* params,
+                           float* const* slots, float* scratch);
 
 }  // namespace fastprop::core

@@ -165,43 +165,67 @@ void pack_b_generic(bool trans, const float* b, std::size_t ldb, std::size_t dep
 // Every C element is computed whole by one call, its k-sum in a fixed order, so how the
 // caller splits [j0, j1) between threads never changes a value.
 
+// Columns [jb, jb + kW) of kM rows with op(B) = B: each step adds a[i][p]·(row p of B) to kM
+// rows of accumulators, kW columns wide (kM·kW floats: at most 16 AVX-512 registers).
+template <std::size_t kM, std::size_t kW>
+void tiny_block(std::size_t jb, std::size_t k, float alpha, const float* a,
+                std::size_t lda, const float* b, std::size_t ldb, float beta, float* c,
+                std::size_t ldc, const float* bias) {
+  float acc[kM][kW];
+  for (std::size_t i = 0; i < kM; ++i) {
+    for (std::size_t l = 0; l < kW; ++l) acc[i][l] = 0.0f;
+  }
+  for (std::size_t p = 0; p < k; ++p) {
+    const float* row = b + p * ldb + jb;
+    for (std::size_t i = 0; i < kM; ++i) {
+      const float av = a[i * lda + p];
+      for (std::size_t l = 0; l < kW; ++l) acc[i][l] += av * row[l];
+    }
+  }
+  for (std::size_t i = 0; i < kM; ++i) {
+    float* out = c + i * ldc + jb;
+    for (std::size_t l = 0; l < kW; ++l) {
+      out[l] = alpha * acc[i][l] + (beta == 0.0f ? 0.0f : beta * out[l]) + (bias ? bias[jb + l] : 0.0f);
+    }
+  }
+}
+
 template <std::size_t kM>
 void tiny_rows(bool trans_b, std::size_t j0, std::size_t j1, std::size_t k, float alpha,
                const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta,
                float* c, std::size_t ldc, const float* bias) {
-  auto store = [&](std::size_t i, std::size_t j, float sum) {
-    float& out = c[i * ldc + j];
-    out = alpha * sum + (beta == 0.0f ? 0.0f : beta * out) + (bias ? bias[j] : 0.0f);
-  };
   if (!trans_b) {
-    // op(B)[p][j] = b[p·ldb + j]: each step adds a[i][p]·(row p of B) to kM rows of
-    // accumulators, kW columns wide (kM·kW floats: at most 16 AVX-512 registers).
-    constexpr std::size_t kW = 64;
-    for (std::size_t jb = j0; jb < j1; jb += kW) {
-      const std::size_t w = j1 - jb < kW ? j1 - jb : kW;
-      float acc[kM][kW] = {};
-      for (std::size_t p = 0; p < k; ++p) {
-        const float* row = b + p * ldb + jb;
-        for (std::size_t i = 0; i < kM; ++i) {
-          const float av = a[i * lda + p];
-          if (w == kW) {
-            for (std::size_t l = 0; l < kW; ++l) acc[i][l] += av * row[l];
-          } else {
-            for (std::size_t l = 0; l < w; ++l) acc[i][l] += av * row[l];
-          }
-        }
-      }
-      for (std::size_t i = 0; i < kM; ++i) {
-        for (std::size_t l = 0; l < w; ++l) store(i, jb + l, acc[i][l]);
-      }
-    }
+    // op(B)[p][j] = b[p·ldb + j]. Blocks of 64 columns, then narrower ones for the rest, so a
+    // narrow layer (XOR's 4 units) does not pay for 64-wide accumulators and partial loops. The
+    // block width never changes a value: each element's sum runs p = 0, 1, … in order.
+    std::size_t jb = j0;
+    for (; jb + 64 <= j1; jb += 64) tiny_block<kM, 64>(jb, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
+    for (; jb + 16 <= j1; jb += 16) tiny_block<kM, 16>(jb, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
+    // The last < 16 columns in blocks of 8, 4, 2, 1: every block full, its loops unrolled.
+    if (j1 - jb >= 8) { tiny_block<kM, 8>(jb, k, alpha, a, lda, b, ldb, beta, c, ldc, bias); jb += 8; }
+    if (j1 - jb >= 4) { tiny_block<kM, 4>(jb, k, alpha, a, lda, b, ldb, beta, c, ldc, bias); jb += 4; }
+    if (j1 - jb >= 2) { tiny_block<kM, 2>(jb, k, alpha, a, lda, b, ldb, beta, c, ldc, bias); jb += 2; }
+    if (j1 - jb >= 1) tiny_block<kM, 1>(jb, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
     return;
   }
   // op(B)[p][j] = b[j·ldb + p]: each C element is a dot product of a row of A with a row of b,
   // kept in kL partial sums (vector lanes) that are added up in a fixed order at the end.
   constexpr std::size_t kL = 16;
+  auto store = [&](std::size_t i, std::size_t j, float sum) {
+    float& out = c[i * ldc + j];
+    out = alpha * sum + (beta == 0.0f ? 0.0f : beta * out) + (bias ? bias[j] : 0.0f);
+  };
   for (std::size_t j = j0; j < j1; ++j) {
     const float* row = b + j * ldb;
+    if (k < kL) {
+      // Too short for the lanes (whose sum would be exactly 0 here): the plain ordered sum.
+      for (std::size_t i = 0; i < kM; ++i) {
+        float sum = 0.0f;
+        for (std::size_t q = 0; q < k; ++q) sum += a[i * lda + q] * row[q];
+        store(i, j, sum);
+      }
+      continue;
+    }
     float acc[kM][kL] = {};
     std::size_t p = 0;
     for (; p + kL <= k; p += kL) {

@@ -22,15 +22,15 @@ namespace fastprop::core::kernels {
 using UpdateFn = std::uint32_t (*)(const OptimizerSpec& spec, const StepConstants& k, float* p,
                                    const float* g, float* const* slots, std::size_t begin,
                                    std::size_t end);
-// Forms one row of ∂L/∂W (or the bias row) from a RowGradient into `scratch` (n floats), then
-// updates that row of parameters and slots (which point at the row's first element).
-using UpdateRowFn = std::uint32_t (*)(const OptimizerSpec& spec, const StepConstants& k,
-                                      const RowGradient& row, float* p, float* const* slots,
-                                      float* scratch);
+// Rows [i0, i1) of a layer's update, each row of ∂L/∂W formed from the RowGradient into
+// `scratch` (n floats) and then applied (see optimizer_update_rows in ../optimizer.h).
+using UpdateRowsFn = std::uint32_t (*)(const OptimizerSpec& spec, const StepConstants& k,
+                                       const RowGradient& row, std::size_t i0, std::size_t i1,
+                                       float* p, float* const* slots, float* scratch);
 
 struct UpdateKernels {
   UpdateFn update;
-  UpdateRowFn update_row;
+  UpdateRowsFn update_rows;
 };
 
 const UpdateKernels& update_kernels_scalar();
@@ -144,12 +144,13 @@ inline std::uint32_t update_generic(const OptimizerSpec& spec, const StepConstan
   return 0;
 }
 
-inline std::uint32_t update_row_generic(const OptimizerSpec& spec, const StepConstants& k,
-                                        const RowGradient& row, float* p, float* const* slots,
-                                        float* g) {
+// Forms one row of the gradient (see RowGradient in ../optimizer.h) into g, then updates it.
+inline std::uint32_t update_one_row(const OptimizerSpec& spec, const StepConstants& k,
+                                    const RowGradient& row, const float* input, float* p,
+                                    float* const* slots, float* g) {
   const std::size_t n = row.n;
   const float* delta = row.delta;
-  if (!row.input) {
+  if (!input) {
     // The bias row: Σ_rows δ.
     for (std::size_t j = 0; j < n; ++j) g[j] = delta[j];
     for (std::size_t r = 1; r < row.rows; ++r) {
@@ -160,7 +161,7 @@ inline std::uint32_t update_row_generic(const OptimizerSpec& spec, const StepCon
     // The first term is assigned, not added to a zeroed row.
     bool any = false;
     for (std::size_t r = 0; r < row.rows; ++r) {
-      const float a = row.input[r * row.input_stride];
+      const float a = input[r * row.input_stride];
       if (a == 0.0f) continue;
       if (any) {
         for (std::size_t j = 0; j < n; ++j) g[j] += a * delta[r * n + j];
@@ -182,6 +183,22 @@ inline std::uint32_t update_row_generic(const OptimizerSpec& spec, const StepCon
     for (std::size_t j = 0; j < n; ++j) g[j] = g[j] < -clip ? -clip : (g[j] > clip ? clip : g[j]);
   }
   return update_generic(spec, k, p, g, slots, 0, n);
+}
+
+inline std::uint32_t update_rows_generic(const OptimizerSpec& spec, const StepConstants& k,
+                                         const RowGradient& row, std::size_t i0, std::size_t i1,
+                                         float* p, float* const* slots, float* g) {
+  const std::size_t n = row.n;
+  std::uint32_t check = 0;
+  for (std::size_t i = i0; i < i1; ++i) {
+    float* row_slots[kMaxOptimizerSlots] = {nullptr, nullptr};
+    for (int s = 0; s < kMaxOptimizerSlots; ++s) {
+      if (slots[s]) row_slots[s] = slots[s] + i * n;
+    }
+    check |= update_one_row(spec, k, row, row.input ? row.input + i : nullptr, p + i * n,
+                            row_slots, g);
+  }
+  return check;
 }
 
 }  // namespace
