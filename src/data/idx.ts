@@ -8,7 +8,8 @@
  * 0B int16, 0C int32, 0D float32, 0E float64.
  *
  * Every size is checked against the data: a plain file's length must be exactly what its header
- * says; a gzipped one is checked as it inflates (truncated, trailing bytes, corrupt stream).
+ * says; a gzipped one is checked as it inflates (truncated, trailing bytes, corrupt stream), and
+ * its header must not announce more than its size could inflate to (deflate's 1032:1 at most).
  * Offsets in errors count bytes of the IDX data (after decompression, for gzip).
  */
 import { createReadStream } from 'node:fs';
@@ -27,6 +28,9 @@ const TYPES: Readonly<Record<number, { name: string; size: number; read: (view: 
   0x0d: { name: 'float32', size: 4, read: (v, at) => v.getFloat32(at) },
   0x0e: { name: 'float64', size: 8, read: (v, at) => v.getFloat64(at) },
 };
+
+/** Deflate's largest possible compression ratio (a 258-byte match in 2 bits): a gzip file inflates to at most this many times its size. */
+const MAX_DEFLATE_RATIO = 1032;
 
 /** What an IDX header says. */
 export interface IdxHeader {
@@ -148,6 +152,13 @@ class IdxFile {
         throw new BadDataError(path, { offset: Math.min(size, expected) },
           `size mismatch: the header (${dims.join(' × ')} ${type.name}) needs ${expected} bytes, the file has ${size}` +
           (size < expected ? ' (truncated)' : ' (trailing bytes)'));
+      }
+      // A gzipped file is checked as it inflates, but what is allocated for it comes from the
+      // header first: refuse a header announcing more than the file could possibly inflate to.
+      if (gzip && expected > MAX_DEFLATE_RATIO * size) {
+        throw new BadDataError(path, { offset: 4 },
+          `size mismatch: the header (${dims.join(' × ')} ${type.name}) needs ${expected} bytes, more than a ${size}-byte gzip file can inflate to ` +
+          `(deflate compresses at most ${MAX_DEFLATE_RATIO}:1): the header is corrupt or the file truncated`);
       }
       return new IdxFile(path, { type: type.name, dims, gzip }, reader, dataStart);
     } catch (error) {
@@ -322,7 +333,8 @@ export async function loadIdx(options: IdxOptions): Promise<InMemoryDataset> {
 }
 
 /**
- * Reads one IDX file's header (and checks its size, for a plain file) without reading its data.
+ * Reads one IDX file's header (and checks its size, for a plain file, or that it could hold that
+ * much, for a gzipped one) without reading its data.
  * @throws as {@link idxDataset}.
  */
 export async function readIdxHeader(path: string): Promise<IdxHeader> {

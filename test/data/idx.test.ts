@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // IDX files (the MNIST format), plain and gzipped: the mnist package's real digits written as
 // IDX and read back, and one test per kind of damage, each naming the file and byte offset.
+import { statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { idxDataset, loadIdx, readIdxHeader } from '../../src/data/idx.ts';
@@ -125,6 +126,18 @@ describe('IDX bad data names the file and byte offset', () => {
   it('a gzip stream with bytes after the records', async () => {
     const path = files.write('trailing.gz', gzipSync(Buffer.concat([small.images, Buffer.from([9])])));
     expect((await badData(loadIdx({ images: path, labels: labels() }))).message).toBe(`${path}, byte offset 28: trailing bytes after the 3 records the header announces`);
+  });
+
+  it('a gzip file whose header announces more than it can inflate to (found by fuzz/idx.fuzz.js)', async () => {
+    // A 30-byte gzip file announcing 3 × 65536 × 65536 uint8 values: loadIdx allocated for the
+    // header before reading, and threw a RangeError (Invalid typed array length).
+    const path = files.write('lying.gz', gzipSync(idxBytes(0x08, [3, 65536, 65536], Uint8Array.from([1, 2]))));
+    const size = statSync(path).size;
+    const expected = `${path}, byte offset 4: size mismatch: the header (3 × 65536 × 65536 uint8) needs 12884901904 bytes, more than a ${size}-byte gzip file can inflate to (deflate compresses at most 1032:1): the header is corrupt or the file truncated`;
+    expect((await badData(loadIdx({ images: path, labels: labels() }))).message).toBe(expected);
+    expect((await badData(readIdxHeader(path))).message).toBe(expected);
+    const stream = idxDataset({ images: path, labels: labels() });
+    expect((await badData(stream.toMemory())).message).toBe(expected);
   });
 
   it('images and labels that disagree on the count', async () => {
