@@ -20,6 +20,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { FastpropError } from './errors.ts';
 import type { Evaluation, TargetBuffer, TrainJob, TrainResult } from './backend/backend.ts';
+import type { OptimizerDescription } from './optimizers/optimizer.ts';
 
 export type Kernel = 'scalar' | 'avx2' | 'avx512';
 
@@ -50,6 +51,11 @@ export interface NativeBinding {
   ): void;
   /** GFLOP/s of a register-only multiply-add probe on `threads` threads (benchmarks). */
   _fmaPeak(kernel: Kernel, threads: number): number;
+  /** One optimizer update of the whole buffer with `kernel`'s code; false if a weight became non-finite (tests, benchmarks). */
+  _optimizerUpdate(
+    params: Float32Array, grads: Float32Array, slots: Float32Array[], optimizer: OptimizerDescription,
+    learningRate: number, step: number, kernel: Kernel, threads: number,
+  ): boolean;
 }
 
 /** The package root: the parent of src/ (tests, tsx) and of dist/ (the published build). */

@@ -5,7 +5,7 @@
 //   NativeModel                      class (model_wrap.h)
 //   backendInfo(): {kernels: string[] (supported, best last), defaultKernel: string,
 //                   defaultThreads: number}
-//   _sgemm(...), _fmaPeak(...)       test and benchmark hooks (testing.h)
+//   _sgemm(...), _fmaPeak(...), _optimizerUpdate(...)   test and benchmark hooks (testing.h)
 #include <napi.h>
 
 #include "binding/addon_data.h"
@@ -41,6 +41,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("backendInfo", Napi::Function::New(env, backend_info, "backendInfo"));
   exports.Set("_sgemm", Napi::Function::New(env, sgemm_for_tests, "_sgemm"));
   exports.Set("_fmaPeak", Napi::Function::New(env, fma_peak_for_bench, "_fmaPeak"));
+  exports.Set("_optimizerUpdate", Napi::Function::New(env, optimizer_update_for_tests, "_optimizerUpdate"));
   return exports;
 }
 

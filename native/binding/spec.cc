@@ -114,9 +114,9 @@ core::OptimizerSpec parse_optimizer(const Napi::Value& value) {
   auto number = [&](const char* key) { return float(number_arg(object.Get(key), key)); };
   spec.learning_rate = number("learningRate");
   spec.momentum = number("momentum");
-  spec.beta1 = number("beta1");
-  spec.beta2 = number("beta2");
-  spec.rho = number("rho");
+  spec.beta1 = number_arg(object.Get("beta1"), "beta1");
+  spec.beta2 = number_arg(object.Get("beta2"), "beta2");
+  spec.rho = number_arg(object.Get("rho"), "rho");
   spec.epsilon = number("epsilon");
   spec.weight_decay = number("weightDecay");
   Napi::Value nesterov = object.Get("nesterov");

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: MIT
 #include "binding/testing.h"
 
+#include <atomic>
 #include <string>
+#include <vector>
 
 #include "binding/addon_data.h"
 #include "binding/convert.h"
+#include "binding/spec.h"
 #include "core/dispatch.h"
 #include "core/gemm.h"
+#include "core/optimizer.h"
 #include "core/peak_probe.h"
+#include "core/thread_pool.h"
 
 namespace fastprop::binding {
 
@@ -51,6 +56,45 @@ Napi::Value sgemm_for_tests(const Napi::CallbackInfo& info) {
   gemm.sgemm(ta ? core::Trans::kYes : core::Trans::kNo, tb ? core::Trans::kYes : core::Trans::kNo, m, n,
              k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
   return env.Undefined();
+}
+
+Napi::Value optimizer_update_for_tests(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const View<float> params = float32_array(info[0], "params", 0);
+  const std::size_t count = params.length;
+  const float* grads = float32_array(info[1], "grads", count).data;
+  const core::OptimizerSpec spec = parse_optimizer(info[3]);
+  if (!info[2].IsArray()) throw_type_error(env, "expected slots to be an array of Float32Array");
+  const Napi::Array list = info[2].As<Napi::Array>();
+  const int needed = core::optimizer_slot_count(spec);
+  if (list.Length() != std::uint32_t(needed)) {
+    throw_range_error(env, "expected " + std::to_string(needed) + " optimizer slots, got " +
+                               std::to_string(list.Length()));
+  }
+  float* slots[core::kMaxOptimizerSlots] = {nullptr, nullptr};
+  for (int s = 0; s < needed; ++s) slots[s] = float32_array(list.Get(std::uint32_t(s)), "slot", count).data;
+  const float lr = float(number_arg(info[4], "learningRate"));
+  const std::size_t step = size_arg(info[5], "step", std::size_t(1) << 53);
+  if (step < 1) throw_range_error(env, "expected step >= 1");
+  core::Isa isa;
+  const std::string kernel = string_arg(info[6], "kernel");
+  if (!core::parse_isa(kernel.c_str(), &isa)) throw_type_error(env, "unknown kernel '" + kernel + "'");
+  if (!core::isa_supported(isa)) throw_range_error(env, "kernel '" + kernel + "' is not supported by this CPU");
+  const int threads = int(size_arg(info[7], "threads", 1024));
+  if (threads < 1) throw_range_error(env, "expected threads >= 1");
+
+  const core::StepConstants k = core::step_constants(spec, lr, std::int64_t(step));
+  auto pool = env.GetInstanceData<AddonData>()->pool(threads);
+  std::atomic<bool> finite{true};
+  // Contiguous equal parts, one per thread, as Mlp::train splits its update.
+  const std::size_t parts = std::size_t(threads);
+  auto part = [&](std::size_t t, int) {
+    const std::size_t begin = count * t / parts, end = count * (t + 1) / parts;
+    if (!core::optimizer_update(isa, spec, k, params.data, grads, slots, begin, end)) finite = false;
+  };
+  if (parts == 1) part(0, 0);
+  else pool->parallel_for(parts, part);
+  return Napi::Boolean::New(env, finite.load());
 }
 
 Napi::Value fma_peak_for_bench(const Napi::CallbackInfo& info) {

@@ -12,6 +12,14 @@ namespace fastprop::binding {
 //        bias: Float32Array | null, kernel: string, threads: number): void
 Napi::Value sgemm_for_tests(const Napi::CallbackInfo& info);
 
+// _optimizerUpdate(params: Float32Array, grads: Float32Array, slots: Float32Array[],
+//                  optimizer: OptimizerDescription, learningRate: number, step: number,
+//                  kernel: string, threads: number): boolean — one optimizer update of the whole
+// buffer with the given kernel's element-wise code, split over `threads` as training splits it;
+// false when a parameter became non-finite. For the per-kernel update tests and the bench's
+// batch-1 memory floor.
+Napi::Value optimizer_update_for_tests(const Napi::CallbackInfo& info);
+
 // _fmaPeak(kernel: string, threads: number): number — GFLOP/s of the peak probe (peak_probe.h).
 Napi::Value fma_peak_for_bench(const Napi::CallbackInfo& info);
 

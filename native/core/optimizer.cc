@@ -39,9 +39,9 @@ StepConstants step_constants(const OptimizerSpec& spec, float lr, std::int64_t s
   if (spec.kind == OptimizerKind::kAdam || spec.kind == OptimizerKind::kAdamW) {
     // Bias corrections in double: β₂ᵗ is close to 1 for thousands of steps.
     const double t = double(step);
-    k.step_size = float(double(lr) / (1.0 - std::pow(double(spec.beta1), t)));
-    k.v_scale = float(1.0 / std::sqrt(1.0 - std::pow(double(spec.beta2), t)));
-    if (spec.kind == OptimizerKind::kAdamW) k.decay = 1.0f - lr * spec.weight_decay;
+    k.step_size = float(double(lr) / (1.0 - std::pow(spec.beta1, t)));
+    k.v_scale = float(1.0 / std::sqrt(1.0 - std::pow(spec.beta2, t)));
+    if (spec.kind == OptimizerKind::kAdamW) k.decay = float(1.0 - double(lr) * double(spec.weight_decay));
   }
   return k;
 }

@@ -30,9 +30,11 @@ struct OptimizerSpec {
   float learning_rate = 0.01f;
   float momentum = 0.0f;      // SGD, RMSprop
   bool nesterov = false;      // SGD
-  float beta1 = 0.9f;         // Adam, AdamW
-  float beta2 = 0.999f;       // Adam, AdamW
-  float rho = 0.99f;          // RMSprop's α
+  // β₁, β₂ and α stay in double so that their complements are formed as PyTorch forms them:
+  // 1 − 0.999 = 0.001 in float32, where 1 − 0.999f would be 0.00099998713.
+  double beta1 = 0.9;         // Adam, AdamW
+  double beta2 = 0.999;       // Adam, AdamW
+  double rho = 0.99;          // RMSprop's α
   float epsilon = 1e-8f;      // Adam, AdamW, RMSprop, Adagrad
   float weight_decay = 0.0f;  // AdamW's decoupled λ
 };

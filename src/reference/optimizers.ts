@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /**
- * Reference twin of `native/core/optimizer.cc` (the rules are written out there and in each
+ * Reference twin of `native/core/kernels/update.h` (the rules are written out in
+ * `native/core/optimizer.h` and in each
  * optimizer's TSDoc). Arithmetic in float64; parameters and state stay float32, as in the model.
  * @internal
  */

@@ -78,14 +78,15 @@ inline std::uint32_t sgd(const OptimizerSpec& spec, const StepConstants& k, floa
 
 inline std::uint32_t adam(const OptimizerSpec& spec, const StepConstants& k, float* p,
                           const float* g, float* const* slots, std::size_t begin, std::size_t end) {
-  const float b1 = spec.beta1, b2 = spec.beta2, eps = spec.epsilon;
+  const float b1 = float(spec.beta1), c1 = float(1.0 - spec.beta1);
+  const float b2 = float(spec.beta2), c2 = float(1.0 - spec.beta2), eps = spec.epsilon;
   const float step_size = k.step_size, v_scale = k.v_scale, decay = k.decay;
   float* m = slots[0];
   float* v = slots[1];
   std::uint32_t check = 0;
   for (std::size_t i = begin; i < end; ++i) {
-    m[i] = b1 * m[i] + (1.0f - b1) * g[i];
-    v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
+    m[i] = b1 * m[i] + c1 * g[i];
+    v[i] = b2 * v[i] + c2 * g[i] * g[i];
     // η·m̂/(√v̂ + ε) with m̂ = m/(1−β₁ᵗ), √v̂ = √v/√(1−β₂ᵗ): PyTorch's arrangement.
     p[i] = p[i] * decay - step_size * m[i] / (std::sqrt(v[i]) * v_scale + eps);
     check |= non_finite(p[i]);
@@ -96,12 +97,13 @@ inline std::uint32_t adam(const OptimizerSpec& spec, const StepConstants& k, flo
 inline std::uint32_t rmsprop(const OptimizerSpec& spec, const StepConstants& k, float* p,
                                     const float* g, float* const* slots, std::size_t begin,
                                     std::size_t end) {
-  const float rho = spec.rho, eps = spec.epsilon, mu = spec.momentum, lr = k.lr;
+  const float rho = float(spec.rho), c = float(1.0 - spec.rho), eps = spec.epsilon;
+  const float mu = spec.momentum, lr = k.lr;
   float* s = slots[0];
   std::uint32_t check = 0;
   if (mu == 0.0f) {
     for (std::size_t i = begin; i < end; ++i) {
-      s[i] = rho * s[i] + (1.0f - rho) * g[i] * g[i];
+      s[i] = rho * s[i] + c * g[i] * g[i];
       p[i] -= lr * (g[i] / (std::sqrt(s[i]) + eps));
       check |= non_finite(p[i]);
     }
@@ -109,7 +111,7 @@ inline std::uint32_t rmsprop(const OptimizerSpec& spec, const StepConstants& k, 
   }
   float* b = slots[1];
   for (std::size_t i = begin; i < end; ++i) {
-    s[i] = rho * s[i] + (1.0f - rho) * g[i] * g[i];
+    s[i] = rho * s[i] + c * g[i] * g[i];
     b[i] = mu * b[i] + g[i] / (std::sqrt(s[i]) + eps);
     p[i] -= lr * b[i];
     check |= non_finite(p[i]);
