@@ -4,12 +4,12 @@
  * differences of the same loss computed in float64 by the reference implementation, and reports
  * the worst error per parameter tensor (PyTorch users know this as torch.autograd.gradcheck).
  */
-import { datasetFor, type Sequential } from './model.ts';
+import { datasetFor, Sequential } from './model.ts';
 import { Random } from './random.ts';
 import * as mlp from './reference/mlp.ts';
 import { layerOffsets, LOSS_INFO } from './spec.ts';
 import type { InputData, TargetData } from './tensor.ts';
-import { assertFiniteNumber, assertOptions, assertPositiveInteger } from './validate.ts';
+import { assertFiniteNumber, assertOptions, assertPositiveInteger, invalidParameter } from './validate.ts';
 
 export interface GradCheckOptions {
   /** Finite-difference step. @defaultValue 1e-5 */
@@ -45,6 +45,7 @@ export interface GradCheckResult {
  * ```
  */
 export function gradCheck(model: Sequential, x: InputData, y: TargetData, options: GradCheckOptions = {}): GradCheckResult {
+  if (!(model instanceof Sequential)) throw invalidParameter('model', 'a Sequential', model);
   assertOptions(options, ['epsilon', 'maxPerTensor', 'seed'], 'gradCheck options');
   const { epsilon = 1e-5, maxPerTensor = 256, seed = 0 } = options;
   assertFiniteNumber(epsilon, 'epsilon', Number.MIN_VALUE);

@@ -12,11 +12,11 @@ import { ReferenceBackend } from './backend/reference-backend.ts';
 import { FastpropError } from './errors.ts';
 import { initialize, INITIALIZERS, type Initializer } from './initializers.ts';
 import { tryLoadNative, type Kernel } from './native.ts';
-import type { Optimizer } from './optimizers/optimizer.ts';
+import type { Optimizer, OptimizerDescription } from './optimizers/optimizer.ts';
 import { SGD } from './optimizers/sgd.ts';
 import { Random, randomSeed } from './random.ts';
 import {
-  ACTIVATIONS, inputSize, layerOffsets, LOSS_INFO, LOSSES, outputSize, parameterCount,
+  ACTIVATIONS, inputSize, layerOffsets, LOSS_INFO, LOSSES, MAX_PARAMETERS, MAX_UNITS, outputSize, parameterCount,
   type Activation, type LayerSpec, type Loss, type ModelSpec,
 } from './spec.ts';
 import { toLabels, toMatrix, type InputData, type Matrix, type MatrixInput, type TargetData } from './tensor.ts';
@@ -32,7 +32,7 @@ import { optimizerFromDescription } from './optimizers/from-description.ts';
 import type { Callback, EpochLogs, History } from './train/callbacks.ts';
 import type { LearningRateSchedule } from './train/schedules.ts';
 import {
-  assertBoolean, assertFiniteNumber, assertOneOf, assertOptions, assertPositiveInteger, invalidParameter,
+  assertBoolean, assertFiniteNumber, assertOneOf, assertOptions, assertPositiveInteger, invalidParameter, outOfRange,
 } from './validate.ts';
 
 /** One dense layer: `activation(x · kernel + bias)`. */
@@ -178,6 +178,41 @@ const FIT_OPTIONS = [
 
 let warnedFallback = false;
 
+/** A layer width (or the input size): a positive integer up to {@link MAX_UNITS}. */
+function assertWidth(value: unknown, name: string): asserts value is number {
+  assertPositiveInteger(value, name);
+  if (value > MAX_UNITS) throw outOfRange(name, `positive integer up to ${MAX_UNITS}`, value);
+}
+
+/**
+ * Checks a given optimizer by what the backends will run: its description must be one the
+ * optimizers' own constructors accept, and its slot count theirs (a hand-made object that
+ * implements the interface wrongly fails here, not inside fit).
+ */
+function checkOptimizer(optimizer: Optimizer): void {
+  const d: unknown = optimizer.describe();
+  if (typeof d !== 'object' || d === null) throw invalidParameter('optimizer.describe()', 'an optimizer description { kind, learningRate, … }', d);
+  const description = d as Record<string, unknown>;
+  // Every key, always present (the backends read them all), then the values as the optimizer's own constructor checks them.
+  for (const key of ['learningRate', 'momentum', 'beta1', 'beta2', 'rho', 'epsilon', 'weightDecay']) {
+    assertFiniteNumber(description[key], `optimizer.describe().${key}`);
+  }
+  assertBoolean(description.nesterov, 'optimizer.describe().nesterov');
+  const rebuilt = optimizerFromDescription(d as OptimizerDescription);
+  if (optimizer.slotCount !== rebuilt.slotCount) {
+    throw invalidParameter('optimizer.slotCount', `${rebuilt.slotCount} (the state buffers a '${(d as OptimizerDescription).kind}' optimizer keeps)`, optimizer.slotCount);
+  }
+}
+
+/** A zeroed Float32Array, or ERR_OUT_OF_RANGE when the memory cannot be had. */
+function allocate(length: number, what: string): Float32Array {
+  try {
+    return new Float32Array(length);
+  } catch (cause) {
+    throw new FastpropError('ERR_OUT_OF_RANGE', `Cannot allocate ${what} (${length} float32 values): ${(cause as Error).message}`, { cause });
+  }
+}
+
 function createBackend(spec: ModelSpec, options: ModelOptions): Backend {
   const native = { ...(options.kernel ? { kernel: options.kernel } : {}), ...(options.threads ? { threads: options.threads } : {}) };
   if (options.backend === 'reference') return new ReferenceBackend(spec);
@@ -231,7 +266,7 @@ export class Sequential {
   constructor(options: ModelOptions) {
     assertOptions(options, MODEL_OPTIONS, 'model options');
     if (options === undefined) throw invalidParameter('model options', 'an options object', options);
-    assertPositiveInteger(options.inputSize, 'inputSize');
+    assertWidth(options.inputSize, 'inputSize');
     if (!Array.isArray(options.layers) || options.layers.length === 0) {
       throw invalidParameter('layers', 'a non-empty array of layer options', options.layers);
     }
@@ -243,6 +278,7 @@ export class Sequential {
     if (options.optimizer !== undefined && (typeof options.optimizer !== 'object' || typeof options.optimizer.describe !== 'function')) {
       throw invalidParameter('optimizer', 'an optimizer such as new SGD({ learningRate: 0.01 }) or new Adam()', options.optimizer);
     }
+    if (options.optimizer !== undefined) checkOptimizer(options.optimizer);
 
     const layers: LayerSpec[] = [];
     const dense: DenseLayerOptions[] = [];
@@ -261,7 +297,7 @@ export class Sequential {
       }
       assertOptions(layer, LAYER_OPTIONS, name);
       if (layer === undefined) throw invalidParameter(name, 'layer options', layer);
-      assertPositiveInteger(layer.units, `${name}.units`);
+      assertWidth(layer.units, `${name}.units`);
       const activation = layer.activation ?? 'linear';
       assertOneOf(activation, ACTIVATIONS, `${name}.activation`);
       if (layer.kernelInitializer !== undefined) assertOneOf(layer.kernelInitializer, INITIALIZERS, `${name}.kernelInitializer`);
@@ -289,8 +325,12 @@ export class Sequential {
     this.seed = options.seed ?? randomSeed();
     this.spec = { layers, loss: options.loss, huberDelta, dropoutSeed: (this.seed ^ 0x2545f491) >>> 0 };
     this.optimizer = options.optimizer ?? new SGD();
-    this.#params = new Float32Array(parameterCount(this.spec));
-    this.#grads = new Float32Array(this.#params.length);
+    const count = parameterCount(this.spec);
+    if (count > MAX_PARAMETERS) {
+      throw new FastpropError('ERR_OUT_OF_RANGE', `Expected a model of at most ${MAX_PARAMETERS} parameters, but these layers have ${count}`);
+    }
+    this.#params = allocate(count, 'the parameters');
+    this.#grads = allocate(count, 'the gradients');
     const random = new Random(this.seed);
     dense.forEach((layer, l) => {
       const { inputs: fanIn, units } = layers[l]!;
@@ -567,13 +607,21 @@ export class Sequential {
     return { step: this.#step, slots: this.#slots.map((slot) => slot.slice()) };
   }
 
-  /** Restores what {@link Sequential.getOptimizerState} returned (copied in), to resume training exactly. */
+  /**
+   * Restores what {@link Sequential.getOptimizerState} returned (copied in), to resume training
+   * exactly. No buffers (`slots: []`, as a model that has not trained yet reports) means zeroed ones.
+   */
   setOptimizerState(state: OptimizerState): void {
     this.#requireIdle('setOptimizerState');
     if (typeof state !== 'object' || state === null) throw invalidParameter('optimizer state', '{ step, slots }', state);
     assertFiniteNumber(state.step, 'optimizer state step', 0);
     if (!Number.isInteger(state.step)) throw invalidParameter('optimizer state step', 'an integer', state.step);
     const count = this.optimizer.slotCount;
+    if (Array.isArray(state.slots) && state.slots.length === 0) {
+      this.#slots = [];
+      this.#step = state.step;
+      return;
+    }
     if (!Array.isArray(state.slots) || state.slots.length !== count) {
       throw new FastpropError('ERR_SHAPE_MISMATCH', `Expected ${count} optimizer state buffers for this optimizer, got ${Array.isArray(state.slots) ? state.slots.length : 'none'}`);
     }
@@ -773,6 +821,9 @@ export function datasetFor(spec: ModelSpec, x: InputData, y: TargetData, xName =
   const outputs = outputSize(spec);
   if (LOSS_INFO[spec.loss].labels) return { inputs, targets: toLabels(y, yName, inputs.rows, outputs) };
   // One number per row is accepted for single-output models.
+  if (y instanceof BigInt64Array || y instanceof BigUint64Array || y instanceof DataView) {
+    throw invalidParameter(yName, 'number[][], { data, shape } or one number per row', y);
+  }
   const oneDimensional = Array.isArray(y) ? y.length > 0 && !Array.isArray(y[0]) : ArrayBuffer.isView(y);
   const asMatrix = outputs === 1 && oneDimensional
     ? { data: ArrayBuffer.isView(y) && !(y instanceof Float32Array) ? Float32Array.from(y as ArrayLike<number>) : y as readonly number[] | Float32Array, shape: [(y as ArrayLike<number>).length, 1] as const }

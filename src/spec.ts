@@ -69,6 +69,19 @@ export interface ModelSpec {
   readonly dropoutSeed: number;
 }
 
+/**
+ * The widest a layer (or the input) may be: the native binding's limit
+ * (`native/binding/spec.cc` kMaxUnits), applied to both backends so that they agree.
+ */
+export const MAX_UNITS = 2 ** 24;
+
+/**
+ * The most parameters a model may have: far above any MLP trained here (the parameters alone
+ * would take 8 GB), so that an absurd size is an error rather than an allocation that either
+ * fails or takes the machine's memory while the weights are initialised.
+ */
+export const MAX_PARAMETERS = 2 ** 31 - 1;
+
 export function hasPenalty(spec: ModelSpec): boolean {
   return spec.layers.some((layer) => layer.l1 !== 0 || layer.l2 !== 0);
 }

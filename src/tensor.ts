@@ -66,13 +66,19 @@ function fromNested(rows: readonly unknown[], name: string): Matrix {
   if (!Array.isArray(first)) throw invalidParameter(`${name}[0]`, 'an array of numbers (one row)', first);
   const cols = first.length;
   if (cols === 0) throw new FastpropError('ERR_SHAPE_MISMATCH', `${name}[0] is empty: expected at least one column`);
-  const data = new Float32Array(rows.length * cols);
+  // Every row's shape first, before allocating for all of them (a sparse array can claim 2^32 rows).
+  const checked: (readonly unknown[])[] = [];
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r];
     if (!Array.isArray(row)) throw invalidParameter(`${name}[${r}]`, 'an array of numbers (one row)', row);
     if (row.length !== cols) {
       throw new FastpropError('ERR_SHAPE_MISMATCH', `Expected every row of ${name} to have ${cols} values, but row ${r} has ${row.length}`);
     }
+    checked.push(row);
+  }
+  const data = new Float32Array(checked.length * cols);
+  for (let r = 0; r < checked.length; r++) {
+    const row = checked[r]!;
     for (let c = 0; c < cols; c++) {
       const value: unknown = row[c];
       if (typeof value !== 'number') {
@@ -82,7 +88,7 @@ function fromNested(rows: readonly unknown[], name: string): Matrix {
       data[r * cols + c] = value;
     }
   }
-  return { data, rows: rows.length, cols };
+  return { data, rows: checked.length, cols };
 }
 
 function fromFlat(input: MatrixInput, name: string): Matrix {

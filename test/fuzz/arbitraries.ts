@@ -182,11 +182,27 @@ export function flat(kind: ArrayKind, length: number, values: readonly unknown[]
   }
 }
 
-/** {@link flat}, built when the property runs. */
-export function lazyFlat(kind: ArrayKind, length: number, values: readonly unknown[]): Lazy {
-  return new Lazy(`flat('${kind}', ${length}, [${values.slice(0, 4).map(String).join(', ')}${values.length > 4 ? ', …' : ''}])`, () => flat(kind, length, values.map(materialize)));
+/** A short printable form of any value (String() throws for symbols and null-prototype objects). */
+function label(value: unknown): string {
+  try {
+    return value instanceof Lazy ? value.label : typeof value === 'object' && value !== null ? `[${Object.prototype.toString.call(value)}]` : String(value);
+  } catch {
+    return typeof value;
+  }
 }
 
+/** {@link flat}, built when the property runs. */
+export function lazyFlat(kind: ArrayKind, length: number, values: readonly unknown[]): Lazy {
+  return new Lazy(`flat('${kind}', ${length}, [${values.slice(0, 4).map(label).join(', ')}${values.length > 4 ? ', …' : ''}])`, () => flat(kind, length, values.map(materialize)));
+}
+
+const ARRAY_KINDS: readonly ArrayKind[] = [
+  'f32', 'f64', 'i32', 'u8', 'u16', 'u32', 'i8', 'bigint64', 'plain', 'sparse', 'detached', 'resizedTracking', 'resizedFixed', 'proxy', 'getter', 'short', 'long',
+];
+/** Every kind of buffer, equally likely. */
+export const anyArrayKind: fc.Arbitrary<ArrayKind> = fc.constantFrom(...ARRAY_KINDS);
+
+/** Mostly the usual kinds (Float32Array, number[]), often another. */
 export const arrayKind: fc.Arbitrary<ArrayKind> = fc.oneof(
   { weight: 6, arbitrary: fc.constantFrom<ArrayKind>('f32', 'plain') },
   {
@@ -202,8 +218,10 @@ export const arrayKind: fc.Arbitrary<ArrayKind> = fc.oneof(
  * ragged, with hostile rows), `{ data, shape }` with a hostile buffer or shape, or a wrong type.
  */
 export function matrix(rows: fc.Arbitrary<number>, cols: fc.Arbitrary<number>, values = element): fc.Arbitrary<unknown> {
+  // Mostly good values, so that calls get past the first check to the deeper ones.
+  const pool = fc.oneof({ weight: 3, arbitrary: fc.array(goodElement, { minLength: 1, maxLength: 12 }) }, { weight: 2, arbitrary: fc.array(values, { minLength: 1, maxLength: 12 }) });
   const nested = fc
-    .record({ rows, cols, values: fc.array(values, { minLength: 1, maxLength: 12 }), ragged: fc.option(fc.record({ row: fc.nat(), by: fc.constantFrom(-1, 1) })), badRow: fc.option(fc.tuple(fc.nat(), wrongType)) })
+    .record({ rows, cols, values: pool, ragged: fc.option(fc.record({ row: fc.nat(), by: fc.constantFrom(-1, 1) }), { freq: 8 }), badRow: fc.option(fc.tuple(fc.nat(), wrongType), { freq: 8 }) })
     .map(({ rows: r, cols: c, values: v, ragged, badRow }): unknown => {
       const m: unknown[] = Array.from({ length: r }, (_, i) => Array.from({ length: c }, (_, j) => v[(i * c + j) % v.length]));
       if (ragged && r > 0) (m[ragged.row % r] as unknown[]).length = Math.max(0, c + ragged.by);
@@ -211,25 +229,51 @@ export function matrix(rows: fc.Arbitrary<number>, cols: fc.Arbitrary<number>, v
       return m;
     });
   const flatInput = fc
-    .record({ rows, cols, kind: arrayKind, values: fc.array(values, { minLength: 1, maxLength: 12 }), shape: fc.option(fc.oneof(anyValue, fc.tuple(size, size), fc.array(size, { maxLength: 3 }))) })
+    .record({ rows, cols, kind: arrayKind, values: pool, shape: fc.option(fc.oneof(anyValue, fc.tuple(size, size), fc.array(size, { maxLength: 3 })), { freq: 8 }) })
     .map(({ rows: r, cols: c, kind, values: v, shape }) => ({ data: lazyFlat(kind, r * c, v), shape: shape ?? [r, c] }));
   return fc.oneof({ weight: 4, arbitrary: nested }, { weight: 4, arbitrary: flatInput }, { weight: 1, arbitrary: wrongType });
 }
 
 /**
- * An options object: each known key absent, valid, or hostile; sometimes an unknown key, a
- * throwing getter, or not an object at all.
+ * An options object: valid (required keys present, optional ones sometimes), then as often as
+ * not given one fault — a key set to a hostile value, a required key deleted, an unknown key, a
+ * getter that throws — or replaced whole by a value of the wrong type. One fault at a time, so
+ * that calls get past the first check to the deeper ones.
+ * @param hostile - the hostile values to use (default {@link anyValue}).
+ * @param clean - the weight of "no fault" against 7 for the faults.
  */
-export function options(known: Record<string, fc.Arbitrary<unknown>>): fc.Arbitrary<unknown> {
+export function options(
+  known: Record<string, fc.Arbitrary<unknown>>,
+  { required = [], hostile = anyValue, clean = 6 }: { required?: readonly string[]; hostile?: fc.Arbitrary<unknown>; clean?: number } = {},
+): fc.Arbitrary<unknown> {
   const keys = Object.keys(known);
-  const entries = Object.fromEntries(keys.map((k) => [k, fc.oneof({ weight: 3, arbitrary: known[k]! }, { weight: 1, arbitrary: anyValue })]));
-  const record = fc.record(entries, { requiredKeys: [] });
-  return fc.oneof(
-    { weight: 10, arbitrary: record },
-    { weight: 1, arbitrary: fc.tuple(record, fc.string({ maxLength: 8 })).map(([o, extra]) => ({ ...o, [`${extra}x`]: 1 })) },
-    { weight: 1, arbitrary: fc.constantFrom(...keys, 'x').map((k) => new Lazy(`throwingGetters(['${k}'])`, () => throwingGetters([k]))) },
-    { weight: 1, arbitrary: wrongType },
+  const valid = fc.record(known, { requiredKeys: required as string[] }) as fc.Arbitrary<Record<string, unknown>>;
+  type Fault = { set: string; to: unknown } | { del: string } | { extra: string } | { getter: string } | { replace: unknown } | null;
+  const someKey = keys.length ? fc.constantFrom(...keys) : fc.constant('x');
+  const fault: fc.Arbitrary<Fault> = fc.oneof(
+    { weight: clean, arbitrary: fc.constant(null) },
+    { weight: 3, arbitrary: fc.tuple(someKey, hostile).map(([k, v]) => ({ set: k, to: v })) },
+    { weight: 1, arbitrary: someKey.map((k) => ({ del: k })) },
+    { weight: 1, arbitrary: fc.string({ maxLength: 8 }).map((x) => ({ extra: `${x}x` })) },
+    { weight: 1, arbitrary: someKey.map((k) => ({ getter: k })) },
+    { weight: 1, arbitrary: wrongType.map((w) => ({ replace: w })) },
   );
+  return fc.tuple(valid, fault).map(([o, f]): unknown => {
+    if (f === null) return o;
+    if ('set' in f) return { ...o, [f.set]: f.to };
+    if ('del' in f) {
+      const { [f.del]: _, ...rest } = o;
+      return rest;
+    }
+    if ('extra' in f) return { ...o, [f.extra]: 1 };
+    if ('getter' in f) {
+      return new Lazy(`{ …, get ${f.getter}() { throw } }`, () => {
+        const { [f.getter]: _, ...rest } = o;
+        return Object.assign(throwingGetters([f.getter]), materialize(rest));
+      });
+    }
+    return f.replace;
+  });
 }
 
 function acceptable(error: unknown): boolean {
