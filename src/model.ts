@@ -22,14 +22,14 @@ import {
 import { toLabels, toMatrix, type InputData, type Matrix, type MatrixInput, type TargetData } from './tensor.ts';
 import { runTraining, type LoopData, type TrainingState } from './train/loop.ts';
 import { runStreamTraining } from './train/stream-loop.ts';
-import { InMemoryDataset, isDataset, StreamingDataset, type Dataset } from './data/dataset.ts';
+import { checkBatch, InMemoryDataset, isDataset, StreamingDataset, type Dataset } from './data/dataset.ts';
 import { Normalizer, type NormalizationMethod } from './data/normalize.ts';
 import { readFile } from 'node:fs/promises';
 import { ioError } from './data/files.ts';
 import { writeFileAtomic } from './io/atomic-write.ts';
 import { decodeModel, encodeModel, type ArchitectureLayer, type ModelSnapshot } from './io/model-file.ts';
 import { optimizerFromDescription } from './optimizers/from-description.ts';
-import type { Callback, EpochLogs, History } from './train/callbacks.ts';
+import { CALLBACK_HOOKS, type Callback, type EpochLogs, type History } from './train/callbacks.ts';
 import type { LearningRateSchedule } from './train/schedules.ts';
 import {
   assertBoolean, assertFiniteNumber, assertOneOf, assertOptions, assertPositiveInteger, invalidParameter, outOfRange,
@@ -402,10 +402,17 @@ export class Sequential {
     if (!Array.isArray(callbacks) || callbacks.some((c) => typeof c !== 'object' || c === null)) {
       throw invalidParameter('callbacks', 'an array of callback objects', callbacks);
     }
+    callbacks.forEach((c: Callback, i) => {
+      for (const hook of CALLBACK_HOOKS) {
+        const value: unknown = c[hook];
+        if (value !== undefined && typeof value !== 'function') throw invalidParameter(`callbacks[${i}].${hook}`, 'a function', value);
+      }
+    });
     if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalidParameter('signal', 'an AbortSignal', signal);
-    if (schedule !== undefined && (typeof schedule !== 'object' || typeof schedule.rate !== 'function')) {
+    if (schedule !== undefined && (typeof schedule !== 'object' || schedule === null || typeof schedule.rate !== 'function')) {
       throw invalidParameter('schedule', 'a learning-rate schedule such as cosineAnnealing({ period: 10 })', schedule);
     }
+    if (schedule !== undefined) assertOneOf(schedule.per, ['step', 'epoch'] as const, 'schedule.per');
     assertFiniteNumber(clipValue, 'clipValue', 0);
     assertFiniteNumber(clipNorm, 'clipNorm', 0);
     if (clipValue > 0 && clipNorm > 0) throw new FastpropError('ERR_INVALID_ARGUMENT', 'Pass clipValue or clipNorm, not both');
@@ -463,7 +470,8 @@ export class Sequential {
       get epoch() { return model.#epoch; },
       set epoch(value) { model.#epoch = value; },
       getWeights: () => this.#split(this.#params),
-      setWeights: (weights) => this.#setWeightsUnchecked(weights),
+      // Checked: callbacks may pass anything (EarlyStopping passes back what getWeights gave it).
+      setWeights: (weights) => this.setWeights(weights),
       model: this,
     };
     const loop = {
@@ -482,10 +490,8 @@ export class Sequential {
     };
     try {
       if (data) return await runTraining(state, { x: data.inputs.data, targets: data.targets, rows: data.inputs.rows }, loop);
-      const prepare = (batch: { x: InputData; y: TargetData }, index: number): LoopData => {
-        if (typeof batch !== 'object' || batch === null || !('x' in batch) || !('y' in batch)) {
-          throw invalidParameter(`stream batch ${index}`, '{ x, y }', batch);
-        }
+      const prepare = (yielded: unknown, index: number): LoopData => {
+        const batch = checkBatch(yielded, index);
         const { inputs, targets } = this.#dataset(batch.x, batch.y, `stream batch ${index} x`, `stream batch ${index} y`);
         return { x: inputs.data, targets, rows: inputs.rows };
       };
@@ -587,15 +593,6 @@ export class Sequential {
       copyChecked(bias, `weights[${l}].bias`, layer.units, next, b);
     });
     this.#params.set(next); // all checked first: a bad entry leaves the weights untouched
-  }
-
-  /** For callbacks restoring weights they took from getWeights (same layout, already valid). */
-  #setWeightsUnchecked(weights: readonly LayerWeights[]): void {
-    this.spec.layers.forEach((_, l) => {
-      const { weights: w, bias: b } = layerOffsets(this.spec, l);
-      this.#params.set(weights[l]!.kernel, w);
-      this.#params.set(weights[l]!.bias, b);
-    });
   }
 
   /**

@@ -212,9 +212,16 @@ export class StreamingDataset {
     this.shuffleBuffer = shuffleBuffer;
   }
 
-  /** A fresh pass over the batches. */
+  /**
+   * A fresh pass over the batches.
+   * @throws {@link FastpropError} `ERR_INVALID_ARGUMENT` when `source()` returns something that is not iterable.
+   */
   batches(): AsyncIterable<Batch> | Iterable<Batch> {
-    return this.#source();
+    const pass: unknown = this.#source();
+    if ((typeof pass !== 'object' && typeof pass !== 'function') || pass === null || !(Symbol.asyncIterator in pass || Symbol.iterator in pass)) {
+      throw invalidParameter('source()', 'an iterable or async iterable of { x, y } batches (e.g. an async generator)', pass);
+    }
+    return pass as AsyncIterable<Batch> | Iterable<Batch>;
   }
 
   /** Reads the whole stream into memory (for data that fits), e.g. to split it. */
@@ -222,8 +229,10 @@ export class StreamingDataset {
     const xs: Float32Array[] = [];
     const ys: DatasetTargets[] = [];
     let cols = -1;
+    let index = 0;
     for await (const batch of this.batches()) {
-      const piece = new InMemoryDataset(batch.x, batch.y);
+      const { x, y } = checkBatch(batch, index++);
+      const piece = new InMemoryDataset(x, y);
       if (cols >= 0 && piece.features !== cols) {
         throw new FastpropError('ERR_SHAPE_MISMATCH', `Expected every batch to have ${cols} features, got ${piece.features}`);
       }
@@ -234,6 +243,14 @@ export class StreamingDataset {
     if (xs.length === 0) throw new FastpropError('ERR_EMPTY_DATASET', 'The stream yielded no batches');
     return new InMemoryDataset({ data: concat(xs), shape: [xs.reduce((n, x) => n + x.length, 0) / cols, cols] }, concatTargets(ys));
   }
+}
+
+/** A yielded batch, checked to be `{ x, y }` (the `index`-th of its pass, for the message). */
+export function checkBatch(batch: unknown, index: number): Batch {
+  if (typeof batch !== 'object' || batch === null || !('x' in batch) || !('y' in batch)) {
+    throw invalidParameter(`stream batch ${index}`, '{ x, y }', batch);
+  }
+  return batch as Batch;
 }
 
 /** Either kind of dataset. */

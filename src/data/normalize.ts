@@ -14,7 +14,7 @@
 import { FastpropError } from '../errors.ts';
 import { toMatrix, type InputData } from '../tensor.ts';
 import { assertOneOf, invalidParameter } from '../validate.ts';
-import { InMemoryDataset, StreamingDataset, type Dataset } from './dataset.ts';
+import { checkBatch, InMemoryDataset, StreamingDataset, type Dataset } from './dataset.ts';
 
 /** The normalisation methods. */
 export const NORMALIZATIONS = ['minMax', 'standardize'] as const;
@@ -111,8 +111,9 @@ export class Normalizer {
     if (dataset instanceof InMemoryDataset) return Normalizer.fit(dataset, method);
     if (!(dataset instanceof StreamingDataset)) throw invalidParameter('dataset', 'an InMemoryDataset or StreamingDataset', dataset);
     let stats: FeatureStats | undefined;
+    let index = 0;
     for await (const batch of dataset.batches()) {
-      const m = toMatrix(batch.x, 'batch x', stats?.features);
+      const m = toMatrix(checkBatch(batch, index++).x, 'batch x', stats?.features);
       stats ??= new FeatureStats(m.cols);
       stats.add(m.data, m.rows);
     }

@@ -82,6 +82,9 @@ export interface Callback {
   onTrainEnd?(context: TrainingContext): void | Promise<void>;
 }
 
+/** The hooks a {@link Callback} may implement. */
+export const CALLBACK_HOOKS = ['onTrainBegin', 'onEpochBegin', 'onBatchBegin', 'onBatchEnd', 'onEpochEnd', 'onTrainEnd'] as const;
+
 /** Whether lower ('min') or higher ('max') is better; 'auto': max for accuracies, else min. */
 export type Mode = 'min' | 'max' | 'auto';
 

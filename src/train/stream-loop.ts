@@ -128,7 +128,9 @@ async function* prepared(
 
 /**
  * A fixed-size reservoir of rows: once full, each incoming row pushes out a random one (drawn
- * with the seeded stream), which goes into the next output batch.
+ * with the seeded stream), which goes into the next output batch. Its storage (and the output
+ * batch's) grows as rows arrive, up to the buffer size (the batch size): a buffer of 2^31 rows
+ * over a short stream takes the memory of the stream, not of 2^31 rows.
  */
 class ShuffleBuffer {
   readonly #size: number;
@@ -137,9 +139,12 @@ class ShuffleBuffer {
   #count = 0;
   #cols = 0;
   #perRow = 0;
+  #kind: Float32ArrayConstructor | Int32ArrayConstructor | undefined;
+  /** Rows #x and #t have room for. */
+  #capacity = 0;
   #x = new Float32Array(0);
   #t: Float32Array | Int32Array = new Float32Array(0);
-  #out: { x: Float32Array; t: Float32Array | Int32Array; rows: number } | undefined;
+  #out: { x: Float32Array; t: Float32Array | Int32Array; rows: number; capacity: number } | undefined;
 
   constructor(size: number, batchSize: number, random: Random) {
     this.#size = size;
@@ -150,18 +155,20 @@ class ShuffleBuffer {
   *add(chunk: LoopData): Generator<LoopData> {
     const cols = chunk.x.length / chunk.rows;
     const perRow = chunk.targets.length / chunk.rows;
-    if (this.#x.length === 0) {
+    const kind = chunk.targets.constructor as Float32ArrayConstructor | Int32ArrayConstructor;
+    if (this.#kind === undefined) {
       this.#cols = cols;
       this.#perRow = perRow;
-      this.#x = new Float32Array(this.#size * cols);
-      this.#t = new (chunk.targets.constructor as Float32ArrayConstructor | Int32ArrayConstructor)(this.#size * perRow);
-    } else if (cols !== this.#cols || perRow !== this.#perRow || chunk.targets.constructor !== this.#t.constructor) {
+      this.#kind = kind;
+      this.#t = new kind(0);
+    } else if (cols !== this.#cols || perRow !== this.#perRow || kind !== this.#kind) {
       throw new FastpropError('ERR_SHAPE_MISMATCH', 'Every batch of a stream must have the same columns and kind of targets');
     }
     for (let r = 0; r < chunk.rows; r++) {
       const x = chunk.x.subarray(r * cols, (r + 1) * cols);
       const t = chunk.targets.subarray(r * perRow, (r + 1) * perRow);
       if (this.#count < this.#size) {
+        this.#reserve(this.#count + 1);
         this.#x.set(x, this.#count * cols);
         this.#t.set(t, this.#count * perRow);
         this.#count++;
@@ -192,18 +199,34 @@ class ShuffleBuffer {
     }
   }
 
+  /** Room for `rows` buffered rows: doubles the storage, up to the buffer size. */
+  #reserve(rows: number): void {
+    if (rows <= this.#capacity) return;
+    this.#capacity = Math.min(this.#size, Math.max(rows, 2 * this.#capacity, 64));
+    this.#x = grow(this.#x, this.#capacity * this.#cols);
+    this.#t = grow(this.#t, this.#capacity * this.#perRow);
+  }
+
   /** Appends buffered row j to the output batch; returns the batch when it is full. */
   #emit(j: number): LoopData | undefined {
-    this.#out ??= {
-      x: new Float32Array(this.#batchSize * this.#cols),
-      t: new (this.#t.constructor as Float32ArrayConstructor | Int32ArrayConstructor)(this.#batchSize * this.#perRow),
-      rows: 0,
-    };
+    this.#out ??= { x: new Float32Array(0), t: new this.#kind!(0), rows: 0, capacity: 0 };
     const out = this.#out;
+    if (out.rows === out.capacity) {
+      out.capacity = Math.min(this.#batchSize, Math.max(2 * out.capacity, 64));
+      out.x = grow(out.x, out.capacity * this.#cols);
+      out.t = grow(out.t, out.capacity * this.#perRow);
+    }
     out.x.set(this.#x.subarray(j * this.#cols, (j + 1) * this.#cols), out.rows * this.#cols);
     out.t.set(this.#t.subarray(j * this.#perRow, (j + 1) * this.#perRow), out.rows * this.#perRow);
     if (++out.rows < this.#batchSize) return undefined;
     this.#out = undefined;
     return { x: out.x, targets: out.t, rows: out.rows };
   }
+}
+
+/** A copy of `array` with room for `length` values. */
+function grow<T extends Float32Array | Int32Array>(array: T, length: number): T {
+  const bigger = new (array.constructor as new (n: number) => T)(length);
+  bigger.set(array);
+  return bigger;
 }

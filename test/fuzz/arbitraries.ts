@@ -34,12 +34,20 @@ export class Lazy {
   }
 }
 
+/** An object literal (prototype Object.prototype or null), not a class instance or exotic object. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || value instanceof Lazy) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
 /** Builds every {@link Lazy} inside plain arrays and objects (holes and lengths kept). */
 export function materialize(value: unknown): unknown {
   if (value instanceof Lazy) return value.build();
   if (Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype) return value.map(materialize);
-  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, materialize(v)]));
+  if (isPlainObject(value)) {
+    // Rebuilt with the same prototype: fast-check's records are sometimes null-prototype objects, which options must accept too.
+    return Object.assign(Object.create(Object.getPrototypeOf(value) as object | null) as object, Object.fromEntries(Object.entries(value).map(([k, v]) => [k, materialize(v)])));
   }
   return value;
 }
@@ -246,8 +254,15 @@ export function options(
   known: Record<string, fc.Arbitrary<unknown>>,
   { required = [], hostile = anyValue, clean = 6 }: { required?: readonly string[]; hostile?: fc.Arbitrary<unknown>; clean?: number } = {},
 ): fc.Arbitrary<unknown> {
-  const keys = Object.keys(known);
   const valid = fc.record(known, { requiredKeys: required as string[] }) as fc.Arbitrary<Record<string, unknown>>;
+  return withFault(valid, Object.keys(known), { hostile, clean });
+}
+
+/** Valid options objects from `valid`, given one fault at a time as {@link options} describes. */
+export function withFault(
+  valid: fc.Arbitrary<Record<string, unknown>>, keys: readonly string[],
+  { hostile = anyValue, clean = 6 }: { hostile?: fc.Arbitrary<unknown>; clean?: number } = {},
+): fc.Arbitrary<unknown> {
   type Fault = { set: string; to: unknown } | { del: string } | { extra: string } | { getter: string } | { replace: unknown } | null;
   const someKey = keys.length ? fc.constantFrom(...keys) : fc.constant('x');
   const fault: fc.Arbitrary<Fault> = fc.oneof(

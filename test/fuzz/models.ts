@@ -62,3 +62,13 @@ export function isMatrixOf(value: unknown, rows: number, cols: number): boolean 
   const m = value as { data: Float32Array; shape: [number, number] };
   return m.data instanceof Float32Array && m.shape[0] === rows && m.shape[1] === cols && m.data.length === rows * cols;
 }
+
+/** (x, y) as they should be, of 1 to 5 rows. */
+export function goodData(kind: Kind): fc.Arbitrary<[unknown, unknown]> {
+  return fc.integer({ min: 1, max: 5 }).chain((rows) => fc.tuple(goodMatrix(rows, kind.inputSize), goodTargets(kind, rows)));
+}
+
+/** Mostly good (x, y), so that training runs; often hostile. */
+export function trainingData(kind: Kind): fc.Arbitrary<[unknown, unknown]> {
+  return fc.oneof({ weight: 3, arbitrary: goodData(kind) }, { weight: 1, arbitrary: data(kind) });
+}
