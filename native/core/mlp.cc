@@ -271,7 +271,9 @@ void Mlp::fused_update(std::size_t l, const float* input, std::size_t rows, Fuse
   const std::size_t w_offset = spec_.weights_offset(l), b_offset = spec_.bias_offset(l);
   const Isa isa = gemm_.isa();
   std::atomic<bool> finite{true};
-  parallel_chunks(in + 1, 16, [&](std::size_t i0, std::size_t i1, std::size_t chunk) {
+  // Rows per thread: enough elements to be worth a wake-up (a 10-unit layer stays on one thread).
+  const std::size_t min_rows = std::max<std::size_t>(16, kMinElementsPerThread / n);
+  parallel_chunks(in + 1, min_rows, [&](std::size_t i0, std::size_t i1, std::size_t chunk) {
     float* scratch = fused_rows_.data() + chunk * spec_.widest_layer();
     RowGradient row;
     row.input_stride = in;
