@@ -20,7 +20,8 @@
       "target_name": "fastprop_kernel_avx2",
       "type": "static_library",
       "conditions": [["target_arch=='x64'", {
-        "sources": ["native/core/kernels/gemm_avx2.cc", "native/core/kernels/update_avx2.cc"],
+        "sources": ["native/core/kernels/gemm_avx2.cc", "native/core/kernels/update_avx2.cc",
+                    "native/core/kernels/activation_avx2.cc"],
         "defines": ["FASTPROP_X86_KERNELS=1"],
         "cflags_cc": ["-mavx2", "-mfma"]
       }]]
@@ -29,7 +30,8 @@
       "target_name": "fastprop_kernel_avx512",
       "type": "static_library",
       "conditions": [["target_arch=='x64'", {
-        "sources": ["native/core/kernels/gemm_avx512.cc", "native/core/kernels/update_avx512.cc"],
+        "sources": ["native/core/kernels/gemm_avx512.cc", "native/core/kernels/update_avx512.cc",
+                    "native/core/kernels/activation_avx512.cc"],
         "defines": ["FASTPROP_X86_KERNELS=1"],
         "cflags_cc": ["-mavx512f", "-mavx2", "-mfma"]
       }]]
@@ -49,7 +51,8 @@
         "native/core/thread_pool.cc",
         "native/core/peak_probe.cc",
         "native/core/kernels/gemm_scalar.cc",
-        "native/core/kernels/update_scalar.cc"
+        "native/core/kernels/update_scalar.cc",
+        "native/core/kernels/activation_scalar.cc"
       ],
       "conditions": [["target_arch=='x64'", {
         "defines": ["FASTPROP_X86_KERNELS=1"],

@@ -12,17 +12,18 @@
 
 #include <cstddef>
 
+#include "dispatch.h"
 #include "model_spec.h"
 
 namespace fastprop::core {
 
-// a may alias z.
-void activation_forward(Activation f, float slope, const float* z, float* a, std::size_t rows,
-                        std::size_t n);
+// With the element-wise code compiled for `isa` (kernels/activation.h). a may alias z.
+void activation_forward(Isa isa, Activation f, float slope, const float* z, float* a,
+                        std::size_t rows, std::size_t n);
 
 // g holds dL/da on entry and dL/dz on return. z and a are the forward values.
-void activation_backward(Activation f, float slope, const float* z, const float* a, float* g,
-                         std::size_t rows, std::size_t n);
+void activation_backward(Isa isa, Activation f, float slope, const float* z, const float* a,
+                         float* g, std::size_t rows, std::size_t n);
 
 // Numerically stable logistic function.
 float sigmoid(float z);

@@ -80,7 +80,7 @@ double loss_value(Loss loss, const float* z, const float* a, const Targets& targ
   return 0;
 }
 
-double loss_and_delta(Loss loss, const LayerSpec& out, const float* z, const float* a,
+double loss_and_delta(Isa isa, Loss loss, const LayerSpec& out, const float* z, const float* a,
                       const Targets& targets, std::size_t rows, float* delta, float huber_delta) {
   const std::size_t n = out.units;
   const std::size_t count = rows * n;
@@ -131,7 +131,7 @@ double loss_and_delta(Loss loss, const LayerSpec& out, const float* z, const flo
     }
   }
   // Regression losses: delta holds dL/da; turn it into dL/dz.
-  activation_backward(out.activation, out.leaky_slope, z, a, delta, rows, n);
+  activation_backward(isa, out.activation, out.leaky_slope, z, a, delta, rows, n);
   return loss_value(loss, z, a, targets, rows, n, huber_delta);
 }
 

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 
+#include "dispatch.h"
 #include "model_spec.h"
 
 namespace fastprop::core {
@@ -19,8 +20,9 @@ bool loss_is_fused(Loss loss);
 Activation fused_activation(Loss loss);
 
 // Writes δ = ∂L/∂z for the batch into `delta` [rows × n] and returns the batch-mean loss.
-// z and a are the last layer's pre-activation and activation.
-double loss_and_delta(Loss loss, const LayerSpec& out, const float* z, const float* a,
+// z and a are the last layer's pre-activation and activation; `isa` picks the activation code
+// that turns a regression loss's ∂L/∂a into ∂L/∂z.
+double loss_and_delta(Isa isa, Loss loss, const LayerSpec& out, const float* z, const float* a,
                       const Targets& targets, std::size_t rows, float* delta,
                       float huber_delta = 1.0f);
 

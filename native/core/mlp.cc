@@ -29,6 +29,7 @@ constexpr std::size_t kMinElementsPerThread = 1 << 14;
 // The epilogues the products run on each finished block of C (gemm.h): element-wise, so a
 // block's result is the same as a whole-matrix pass's.
 struct ForwardEpilogue {
+  Isa isa;
   const LayerSpec* layer;
   const float* z;
   float* a;
@@ -37,13 +38,14 @@ struct ForwardEpilogue {
                     std::size_t cols) {
     const auto& e = *static_cast<const ForwardEpilogue*>(context);
     for (std::size_t r = i0; r < i0 + rows; ++r) {
-      activation_forward(e.layer->activation, e.layer->leaky_slope, e.z + r * e.n + j0,
+      activation_forward(e.isa, e.layer->activation, e.layer->leaky_slope, e.z + r * e.n + j0,
                          e.a + r * e.n + j0, 1, cols);
     }
   }
 };
 
 struct BackwardEpilogue {
+  Isa isa;
   const LayerSpec* layer;  // the layer below, whose f' turns δ·Wᵀ into its δ
   float* delta;
   const float* mask;       // its dropout mask, or null
@@ -58,7 +60,7 @@ struct BackwardEpilogue {
       if (e.mask) {
         for (std::size_t j = 0; j < cols; ++j) e.delta[at + j] *= e.mask[at + j];
       }
-      activation_backward(e.layer->activation, e.layer->leaky_slope, e.z + at, e.a + at,
+      activation_backward(e.isa, e.layer->activation, e.layer->leaky_slope, e.z + at, e.a + at,
                           e.delta + at, 1, cols);
     }
   }
@@ -139,14 +141,14 @@ void Mlp::forward(const float* params, const float* x, std::size_t rows, std::in
     float* a = a_[l].data();
     // z = input·W + b, the bias added in the product's write-back and, but for softmax (which
     // needs whole rows), a = f(z) applied to each block as it is finished.
-    const ForwardEpilogue fused{&layer, z, a, n};
+    const ForwardEpilogue fused{gemm_.isa(), &layer, z, a, n};
     const Epilogue epilogue{&ForwardEpilogue::apply, &fused};
     const bool row_wise = layer.activation == Activation::kSoftmax;
     gemm_.sgemm(Trans::kNo, Trans::kNo, rows, n, layer.inputs, 1.0f, input, layer.inputs, w, n,
                 0.0f, z, n, b, row_wise ? nullptr : &epilogue);
     if (row_wise) {
       parallel_range(rows, kMinElementsPerThread / n + 1, [&](std::size_t r0, std::size_t r1) {
-        activation_forward(layer.activation, layer.leaky_slope, z + r0 * n, a + r0 * n, r1 - r0, n);
+        activation_forward(gemm_.isa(), layer.activation, layer.leaky_slope, z + r0 * n, a + r0 * n, r1 - r0, n);
       });
     }
     input = a;
@@ -202,7 +204,7 @@ double Mlp::add_penalties(const float* params, float* grads) {
 double Mlp::backward(const float* params, const float* x, const Targets& targets,
                      std::size_t rows, float* grads, FusedUpdate* fused) {
   const std::size_t last = spec_.layers.size() - 1;
-  double loss = loss_and_delta(spec_.loss, spec_.layers[last], z_[last].data(), a_[last].data(),
+  double loss = loss_and_delta(gemm_.isa(), spec_.loss, spec_.layers[last], z_[last].data(), a_[last].data(),
                                targets, rows, delta_.data(), spec_.huber_delta);
   if (fused) {
     // The penalty of the weights as they are, and no update at all after a non-finite loss.
@@ -225,7 +227,7 @@ double Mlp::backward(const float* params, const float* x, const Targets& targets
       const float* a = a_[l - 1].data();
       // f' (and the dropout mask) applied to each block of δ·Wᵀ as the product finishes it, but
       // for softmax, whose Jacobian mixes a whole row.
-      const BackwardEpilogue fused{&below, prev, mask, z, a, m};
+      const BackwardEpilogue fused{gemm_.isa(), &below, prev, mask, z, a, m};
       const Epilogue epilogue{&BackwardEpilogue::apply, &fused};
       const bool row_wise = below.activation == Activation::kSoftmax;
       gemm_.sgemm(Trans::kNo, Trans::kYes, rows, m, n, 1.0f, delta, n, w, n, 0.0f, prev, m, nullptr,
@@ -235,7 +237,7 @@ double Mlp::backward(const float* params, const float* x, const Targets& targets
           if (mask) {
             for (std::size_t i = r0 * m; i < r1 * m; ++i) prev[i] *= mask[i];
           }
-          activation_backward(below.activation, below.leaky_slope, z + r0 * m, a + r0 * m,
+          activation_backward(gemm_.isa(), below.activation, below.leaky_slope, z + r0 * m, a + r0 * m,
                               prev + r0 * m, r1 - r0, m);
         });
       }

@@ -1,0 +1,17 @@
+// SPDX-License-Identifier: MIT
+// The activations of activation.h, compiled with -mavx2 -mfma.
+// dispatch.cc makes sure the CPU and the OS support them before activations.cc uses this table.
+#if defined(FASTPROP_X86_KERNELS)
+
+#include "activation.h"
+
+namespace fastprop::core::kernels {
+
+const ActivationKernels& activation_kernels_avx2() {
+  static const ActivationKernels table{&forward_generic, &backward_generic};
+  return table;
+}
+
+}  // namespace fastprop::core::kernels
+
+#endif  // FASTPROP_X86_KERNELS
