@@ -7,7 +7,7 @@
 import { FastpropError } from '../errors.ts';
 import { Random } from '../random.ts';
 import { toMatrix, type InputData, type MatrixInput, type TargetData } from '../tensor.ts';
-import { assertFiniteNumber, assertOptions, assertPositiveInteger, invalidParameter } from '../validate.ts';
+import { assertBoolean, assertFiniteNumber, assertOptions, assertPositiveInteger, invalidParameter, outOfRange } from '../validate.ts';
 
 /** One batch of a stream: inputs and their targets, in any form `fit(x, y)` takes. */
 export interface Batch {
@@ -68,14 +68,20 @@ export class InMemoryDataset {
   readonly skippedRows: number;
 
   constructor(x: InputData, y: TargetData, info: { classes?: readonly string[]; skippedRows?: number } = {}) {
+    assertOptions(info, ['classes', 'skippedRows'], 'dataset info');
+    const { classes, skippedRows = 0 } = info;
+    if (classes !== undefined && (!Array.isArray(classes) || !classes.every((c) => typeof c === 'string'))) {
+      throw invalidParameter('classes', 'an array of class names', classes);
+    }
+    if (!Number.isSafeInteger(skippedRows) || skippedRows < 0) throw invalidParameter('skippedRows', 'a non-negative integer', skippedRows);
     const m = toMatrix(x, 'x');
     this.x = { data: m.data, shape: [m.rows, m.cols] };
     this.y = toTargets(y, 'y');
     if (rowsOf(this.y) !== m.rows) {
       throw new FastpropError('ERR_SHAPE_MISMATCH', `Expected y with ${m.rows} rows (one per row of x), got ${rowsOf(this.y)}`);
     }
-    this.classes = info.classes;
-    this.skippedRows = info.skippedRows ?? 0;
+    this.classes = classes;
+    this.skippedRows = skippedRows;
   }
 
   /** Number of rows. */
@@ -88,8 +94,18 @@ export class InMemoryDataset {
     return this.x.shape[1];
   }
 
-  /** A new dataset holding the given rows, in that order (copied). */
+  /**
+   * A new dataset holding the given rows, in that order (copied).
+   * @throws {@link FastpropError} `ERR_OUT_OF_RANGE` for an index that is not a row of this dataset.
+   */
   select(rows: ArrayLike<number>): InMemoryDataset {
+    const numeric = ArrayBuffer.isView(rows) && !(rows instanceof DataView || rows instanceof BigInt64Array || rows instanceof BigUint64Array);
+    if (!Array.isArray(rows) && !numeric) throw invalidParameter('rows', 'an array of row indices', rows);
+    for (let r = 0; r < rows.length; r++) {
+      const index: unknown = rows[r];
+      if (typeof index !== 'number') throw invalidParameter(`rows[${r}]`, 'a row index', index);
+      if (!Number.isInteger(index) || index < 0 || index >= this.rows) throw outOfRange(`rows[${r}]`, `a row index from 0 to ${this.rows - 1}`, index);
+    }
     const cols = this.features;
     const x = new Float32Array(rows.length * cols);
     for (let r = 0; r < rows.length; r++) x.set(this.x.data.subarray(rows[r]! * cols, (rows[r]! + 1) * cols), r * cols);
@@ -122,12 +138,13 @@ export class InMemoryDataset {
    * const { train, validation, test } = data.split({ validation: 0.1, test: 0.1, seed: 42 });
    * ```
    */
-  split(options: SplitOptions): { train: InMemoryDataset; validation?: InMemoryDataset; test?: InMemoryDataset } {
+  split(options: SplitOptions = {}): { train: InMemoryDataset; validation?: InMemoryDataset; test?: InMemoryDataset } {
     assertOptions(options, ['validation', 'test', 'seed', 'shuffle'], 'split options');
     const { validation = 0, test = 0, seed = 0, shuffle = true } = options;
     assertFiniteNumber(validation, 'validation', 0, 1);
     assertFiniteNumber(test, 'test', 0, 1);
     assertFiniteNumber(seed, 'seed');
+    assertBoolean(shuffle, 'shuffle');
     const testRows = Math.round(this.rows * test);
     const validationRows = Math.round(this.rows * validation);
     const trainRows = this.rows - testRows - validationRows;

@@ -13,7 +13,7 @@
  */
 import { FastpropError } from '../errors.ts';
 import { toMatrix, type InputData } from '../tensor.ts';
-import { assertOneOf, invalidParameter } from '../validate.ts';
+import { assertOneOf, describe, invalidParameter } from '../validate.ts';
 import { checkBatch, InMemoryDataset, StreamingDataset, type Dataset } from './dataset.ts';
 
 /** The normalisation methods. */
@@ -84,8 +84,8 @@ export class Normalizer {
       throw new FastpropError('ERR_SHAPE_MISMATCH', `Expected shift and scale of the same non-zero length, got ${shift.length} and ${scale.length}`);
     }
     this.method = method;
-    this.shift = Float32Array.from(shift);
-    this.scale = Float32Array.from(scale);
+    this.shift = numbers(shift, 'shift');
+    this.scale = numbers(scale, 'scale');
     for (let i = 0; i < this.shift.length; i++) {
       if (!Number.isFinite(this.shift[i]!) || !Number.isFinite(this.scale[i]!) || this.scale[i] === 0) {
         throw new FastpropError('ERR_NON_FINITE', `Normalisation feature ${i} has shift ${this.shift[i]} and scale ${this.scale[i]}: both must be finite and the scale non-zero`);
@@ -141,8 +141,13 @@ export class Normalizer {
    * @throws {@link FastpropError} `ERR_SHAPE_MISMATCH` when the width differs, `ERR_NON_FINITE` if a value overflows.
    */
   apply(data: Float32Array, rows: number, cols: number): Float32Array {
+    if (!(data instanceof Float32Array)) throw invalidParameter('data', 'a Float32Array', data);
+    if (typeof rows !== 'number' || !Number.isSafeInteger(rows) || rows < 0) throw invalidParameter('rows', 'a non-negative integer', rows);
     if (cols !== this.features) {
-      throw new FastpropError('ERR_SHAPE_MISMATCH', `The normalisation was fitted on ${this.features} features, got ${cols}`);
+      throw new FastpropError('ERR_SHAPE_MISMATCH', `The normalisation was fitted on ${this.features} features, got ${describe(cols)}`);
+    }
+    if (data.length !== rows * cols) {
+      throw new FastpropError('ERR_SHAPE_MISMATCH', `Expected data with ${rows} × ${cols} = ${rows * cols} values, got ${data.length}`);
     }
     const out = new Float32Array(rows * cols);
     for (let r = 0; r < rows; r++) {
@@ -163,6 +168,18 @@ export class Normalizer {
   }
 }
 
+/** The values as float32, each checked to be a number first (a symbol or bigint would make Float32Array.from throw a TypeError). */
+function numbers(values: ArrayLike<unknown>, name: string): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (typeof v !== 'number') throw invalidParameter(`${name}[${i}]`, 'a number', v);
+    out[i] = v;
+  }
+  return out;
+}
+
 function isArrayOrTypedArray(value: unknown): value is ArrayLike<number> {
-  return Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView));
+  // Not a BigInt64Array either: Float32Array.from would throw 'Cannot convert a BigInt value to a number'.
+  return Array.isArray(value) || (ArrayBuffer.isView(value) && !(value instanceof DataView || value instanceof BigInt64Array || value instanceof BigUint64Array));
 }

@@ -36,9 +36,15 @@ export class Lazy {
 
 /** An object literal (prototype Object.prototype or null), not a class instance or exotic object. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || value instanceof Lazy) return false;
+  if (typeof value !== 'object' || value === null || isProxy(value) || value instanceof Lazy) return false;
   const proto: unknown = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
+}
+
+/** The Proxies this file makes (hostile or revoked), which the test code itself must not touch. */
+const proxies = new WeakSet<object>();
+function isProxy(value: object): boolean {
+  return proxies.has(value);
 }
 
 /** Builds every {@link Lazy} inside plain arrays and objects (holes and lengths kept). */
@@ -56,12 +62,15 @@ function hostileProxy<T extends object>(target: T): T {
   const fail = (): never => {
     throw new Hostile('trap');
   };
-  return new Proxy(target, { get: fail, has: fail, ownKeys: fail, getOwnPropertyDescriptor: fail, getPrototypeOf: fail });
+  const proxy = new Proxy(target, { get: fail, has: fail, ownKeys: fail, getOwnPropertyDescriptor: fail, getPrototypeOf: fail });
+  proxies.add(proxy);
+  return proxy;
 }
 
 function revokedProxy(): object {
   const { proxy, revoke } = Proxy.revocable({}, {});
   revoke();
+  proxies.add(proxy);
   return proxy;
 }
 
