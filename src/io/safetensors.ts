@@ -21,6 +21,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
 import { ioError } from '../data/files.ts';
 import { Normalizer, type NormalizationMethod } from '../data/normalize.ts';
 import { FastpropError } from '../errors.ts';
@@ -71,6 +72,7 @@ const littleEndian = endianness() === 'LE';
 
 /** The architecture of a model as a PyTorch Sequential (see the file header). */
 export function torchArchitecture(model: Sequential): TorchArchitecture {
+  if (!(model instanceof Sequential)) throw invalidParameter('model', 'a Sequential', model);
   const modules: TorchModule[] = [];
   for (const layer of model.spec.layers) {
     modules.push({ type: 'Linear', in_features: layer.inputs, out_features: layer.units });
@@ -101,9 +103,15 @@ export function torchArchitecture(model: Sequential): TorchArchitecture {
  * @throws {@link FastpropError} `ERR_IO` when a file cannot be written; the previous files are left
  * as they were unless the message says one was already replaced.
  */
-export async function exportSafetensors(model: Sequential, path: string, architecturePath = defaultArchitecturePath(path)): Promise<void> {
+export async function exportSafetensors(model: Sequential, path: string, architecturePath?: string): Promise<void> {
   if (!(model instanceof Sequential)) throw invalidParameter('model', 'a Sequential', model);
   if (typeof path !== 'string' || path.length === 0) throw invalidParameter('path', 'a file path', path);
+  // Checked before anything is written (the default needs a string path, hence not a parameter default).
+  const archPath: unknown = architecturePath ?? defaultArchitecturePath(path);
+  if (typeof archPath !== 'string' || archPath.length === 0) throw invalidParameter('architecturePath', 'a file path', archPath);
+  if (resolvePath(archPath) === resolvePath(path)) {
+    throw new FastpropError('ERR_INVALID_ARGUMENT', `The architecture JSON would replace the weights: pass an architecturePath other than ${path}`);
+  }
   const architecture = torchArchitecture(model);
   const tensors: { name: string; shape: number[]; data: Float32Array }[] = [];
   const weights = model.getWeights();
@@ -135,7 +143,7 @@ export async function exportSafetensors(model: Sequential, path: string, archite
   // Both files are written and synced before either replaces its previous version.
   await writeFilesAtomic([
     { path, chunks: [length, Buffer.from(json, 'utf8'), ...data], action: 'export the model to' },
-    { path: architecturePath, chunks: [Buffer.from(JSON.stringify(architecture, null, 2) + '\n')], action: 'export the model architecture to' },
+    { path: archPath, chunks: [Buffer.from(JSON.stringify(architecture, null, 2) + '\n')], action: 'export the model architecture to' },
   ]);
 }
 

@@ -117,6 +117,12 @@ export const wrongType: fc.Arbitrary<unknown> = fc.constantFrom(
   }
 });
 
+/**
+ * {@link wrongType} without its strings: where a string is a relative file path that would be
+ * written to (the working directory) or read.
+ */
+export const wrongNonString: fc.Arbitrary<unknown> = wrongType.filter((v) => typeof v !== 'string');
+
 /** Anything a careless or hostile caller might pass where a value is expected. */
 export const anyValue: fc.Arbitrary<unknown> = fc.oneof(nastyNumber, wrongType);
 
