@@ -12,7 +12,7 @@ import { parse, type Info } from 'csv-parse';
 import { BadDataError, FastpropError } from '../errors.ts';
 import { assertBoolean, assertOneOf, invalidParameter } from '../validate.ts';
 import { InMemoryDataset, StreamingDataset, concatTargets, type Batch, type DatasetTargets } from './dataset.ts';
-import { assertPath, BadRows, ioError, loaderOptions, parseDecimal, type LoaderOptions } from './files.ts';
+import { assertPath, BadRows, BatchRows, ioError, loaderOptions, parseDecimal, type LoaderOptions } from './files.ts';
 
 /** A column, by header name or 0-based index. */
 export type ColumnRef = string | number;
@@ -138,6 +138,8 @@ export async function loadCsv(path: string, options: CsvOptions): Promise<InMemo
 
 async function makePlan(path: string, options: CsvOptions): Promise<Plan> {
   assertPath(path);
+  // Required (labels is): undefined is named, not a TypeError.
+  if (options === undefined) throw invalidParameter('CSV options', "an options object naming the label column, e.g. { labels: 'y' }", options);
   const { batchSize, skipBadRows, shuffleBuffer } = loaderOptions(options as CsvOptions & Record<string, unknown>, CSV_OPTIONS, 'CSV options');
   const { header = true, delimiter = ',', quote = '"', labelEncoding = 'index' } = options;
   assertBoolean(header, 'header');
@@ -180,6 +182,7 @@ async function makePlan(path: string, options: CsvOptions): Promise<Plan> {
   if (labelRefs.length === 0) throw invalidParameter('labels', 'at least one label column', options.labels);
   const labels = labelRefs.map((ref) => resolve(ref, 'label'));
   if (categorical && labels.length !== 1) throw new FastpropError('ERR_INVALID_ARGUMENT', 'Categorical labels need exactly one label column');
+  if (options.features !== undefined && !Array.isArray(options.features)) throw invalidParameter('features', 'an array of column names or indices', options.features);
   const features = options.features
     ? (options.features as readonly unknown[]).map((ref) => resolve(ref, 'feature'))
     : names.map((_, i) => i).filter((i) => !labels.includes(i));
@@ -275,20 +278,13 @@ async function* readBatches(plan: Plan, classes: readonly string[] | undefined, 
   const bad = new BadRows(plan.skipBadRows);
   const features = plan.features.length;
   const outputs = plan.categorical ? (plan.oneHot ? classIndex.size : 1) : plan.labels.length;
-  let x = new Float32Array(plan.batchSize * features);
-  let y = new Float32Array(plan.batchSize * outputs);
-  let n = 0;
+  const batch = new BatchRows(plan.batchSize, features, outputs);
   const flush = (): Batch => {
-    const batch: Batch = {
-      x: { data: x.subarray(0, n * features), shape: [n, features] },
-      y: plan.categorical && !plan.oneHot ? Int32Array.from(y.subarray(0, n))
-        : outputs === 1 ? y.subarray(0, n)
-        : { data: y.subarray(0, n * outputs), shape: [n, outputs] },
+    const { x, y, rows: n } = batch.take();
+    return {
+      x: { data: x, shape: [n, features] },
+      y: plan.categorical && !plan.oneHot ? Int32Array.from(y) : outputs === 1 ? y : { data: y, shape: [n, outputs] },
     };
-    x = new Float32Array(plan.batchSize * features);
-    y = new Float32Array(plan.batchSize * outputs);
-    n = 0;
-    return batch;
   };
   const inner = { skipped: 0 };
   for await (const row of rows(plan, inner)) {
@@ -298,14 +294,17 @@ async function* readBatches(plan: Plan, classes: readonly string[] | undefined, 
         bad.handle(new BadDataError(plan.path, { line: row.line }, `unknown class '${row.label}' in column '${plan.names[plan.labels[0]!]}' (classes: ${[...classIndex.keys()].join(', ')})`));
         continue;
       }
-      if (plan.oneHot) y[n * outputs + index] = 1;
-      else y[n] = index;
+      const n = batch.reserve(); // before reading batch.y: reserving may replace it
+      if (plan.oneHot) batch.y[n * outputs + index] = 1;
+      else batch.y[n] = index;
+      batch.x.set(row.x, n * features);
     } else {
-      y.set(row.y, n * outputs);
+      const n = batch.reserve();
+      batch.y.set(row.y, n * outputs);
+      batch.x.set(row.x, n * features);
     }
-    x.set(row.x, n * features);
-    if (++n === plan.batchSize) yield flush();
+    if (batch.added()) yield flush();
   }
-  if (n > 0) yield flush();
+  if (batch.rows > 0) yield flush();
   state.skipped = inner.skipped + bad.count;
 }

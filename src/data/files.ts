@@ -74,6 +74,57 @@ export function assertPath(path: unknown, name = 'path'): asserts path is string
   if (typeof path !== 'string' || path.length === 0) throw invalidParameter(name, 'a file path', path);
 }
 
+/**
+ * The rows of the batch being read: inputs and targets of fixed widths, at most `batchSize` rows.
+ * The buffers grow as rows arrive (doubling, up to batchSize), so a huge batchSize costs the
+ * memory of the rows read, not of batchSize rows up front.
+ */
+export class BatchRows {
+  readonly #batchSize: number;
+  readonly #xWidth: number;
+  readonly #yWidth: number;
+  #capacity = 0;
+  x = new Float32Array(0);
+  y = new Float32Array(0);
+  /** Rows held. */
+  rows = 0;
+
+  constructor(batchSize: number, xWidth: number, yWidth: number) {
+    this.#batchSize = batchSize;
+    this.#xWidth = xWidth;
+    this.#yWidth = yWidth;
+  }
+
+  /** Room for one more row (zeroed); its index. Count it with {@link BatchRows.added}. */
+  reserve(): number {
+    if (this.rows === this.#capacity) {
+      this.#capacity = Math.min(this.#batchSize, Math.max(64, 2 * this.#capacity));
+      const x = new Float32Array(this.#capacity * this.#xWidth);
+      const y = new Float32Array(this.#capacity * this.#yWidth);
+      x.set(this.x);
+      y.set(this.y);
+      this.x = x;
+      this.y = y;
+    }
+    return this.rows;
+  }
+
+  /** Counts the row written at {@link BatchRows.reserve}'s index; true when the batch is full. */
+  added(): boolean {
+    return ++this.rows === this.#batchSize;
+  }
+
+  /** The rows held (views), and a fresh empty batch. */
+  take(): { x: Float32Array; y: Float32Array; rows: number } {
+    const out = { x: this.x.subarray(0, this.rows * this.#xWidth), y: this.y.subarray(0, this.rows * this.#yWidth), rows: this.rows };
+    this.x = new Float32Array(0);
+    this.y = new Float32Array(0);
+    this.#capacity = 0;
+    this.rows = 0;
+    return out;
+  }
+}
+
 /** Counts skipped rows, or throws: the one place that decides what a bad row does. */
 export class BadRows {
   readonly #skip: boolean;

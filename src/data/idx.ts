@@ -16,7 +16,7 @@ import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { BadDataError, FastpropError } from '../errors.ts';
-import { assertFiniteNumber, assertOptions, assertPositiveInteger } from '../validate.ts';
+import { assertFiniteNumber, assertOptions, assertPositiveInteger, invalidParameter } from '../validate.ts';
 import { InMemoryDataset, StreamingDataset, type Batch } from './dataset.ts';
 import { assertPath, ioError } from './files.ts';
 
@@ -246,8 +246,14 @@ export interface IdxOptions {
 
 const IDX_OPTIONS = ['images', 'labels', 'scale', 'batchSize', 'shuffleBuffer'] as const;
 
-async function openPair(options: IdxOptions): Promise<{ images: IdxFile; labels: IdxFile; scale: number; batchSize: number }> {
+/** The options are required (images and labels are): undefined is named, not a TypeError. */
+function checkIdxOptions(options: unknown): asserts options is IdxOptions {
+  if (options === undefined) throw invalidParameter('IDX options', "an options object { images, labels, … }", options);
   assertOptions(options, IDX_OPTIONS, 'IDX options');
+}
+
+async function openPair(options: IdxOptions): Promise<{ images: IdxFile; labels: IdxFile; scale: number; batchSize: number }> {
+  checkIdxOptions(options);
   const { scale = 1, batchSize = 1024 } = options;
   assertFiniteNumber(scale, 'scale');
   assertPositiveInteger(batchSize, 'batchSize');
@@ -283,7 +289,7 @@ async function openPair(options: IdxOptions): Promise<{ images: IdxFile; labels:
  * wrong magic number, a size mismatch, a truncated or corrupt gzip stream, or files that disagree on the record count.
  */
 export function idxDataset(options: IdxOptions): StreamingDataset {
-  assertOptions(options, IDX_OPTIONS, 'IDX options');
+  checkIdxOptions(options);
   return new StreamingDataset(() => readBatches(options), { shuffleBuffer: options.shuffleBuffer ?? 0 });
 }
 

@@ -9,7 +9,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { BadDataError, FastpropError } from '../errors.ts';
 import { InMemoryDataset, StreamingDataset, type Batch } from './dataset.ts';
-import { assertPath, BadRows, ioError, loaderOptions, type LoaderOptions } from './files.ts';
+import { assertPath, BadRows, BatchRows, ioError, loaderOptions, type LoaderOptions } from './files.ts';
 
 /** Options of {@link jsonlDataset} and {@link loadJsonl}. */
 export type JsonlOptions = LoaderOptions;
@@ -108,19 +108,11 @@ async function* readBatches(path: string, batchSize: number, skipBadRows: boolea
   }
   const bad = new BadRows(skipBadRows);
   let layout: Layout | undefined;
-  let x = new Float32Array(0);
-  let y = new Float32Array(0);
-  let n = 0;
+  let batch: BatchRows | undefined;
   const flush = (): Batch => {
     const { features, outputs } = layout!;
-    const batch: Batch = {
-      x: { data: x.subarray(0, n * features), shape: [n, features] },
-      y: outputs < 0 ? y.subarray(0, n) : { data: y.subarray(0, n * outputs), shape: [n, outputs] },
-    };
-    x = new Float32Array(batchSize * features);
-    y = new Float32Array(batchSize * Math.abs(outputs));
-    n = 0;
-    return batch;
+    const { x, y, rows: n } = batch!.take();
+    return { x: { data: x, shape: [n, features] }, y: outputs < 0 ? y : { data: y, shape: [n, outputs] } };
   };
   let line = 0;
   try {
@@ -134,12 +126,12 @@ async function* readBatches(path: string, batchSize: number, skipBadRows: boolea
       }
       if (!layout) {
         layout = { features: parsed.x.length, outputs: parsed.scalar ? -1 : parsed.y.length };
-        x = new Float32Array(batchSize * layout.features);
-        y = new Float32Array(batchSize * Math.abs(layout.outputs));
+        batch = new BatchRows(batchSize, layout.features, Math.abs(layout.outputs));
       }
-      x.set(parsed.x, n * layout.features);
-      y.set(parsed.y, n * Math.abs(layout.outputs));
-      if (++n === batchSize) yield flush();
+      const n = batch!.reserve();
+      batch!.x.set(parsed.x, n * layout.features);
+      batch!.y.set(parsed.y, n * Math.abs(layout.outputs));
+      if (batch!.added()) yield flush();
     }
   } catch (cause) {
     if (cause instanceof FastpropError) throw cause;
@@ -147,6 +139,6 @@ async function* readBatches(path: string, batchSize: number, skipBadRows: boolea
   } finally {
     input.destroy();
   }
-  if (n > 0) yield flush();
+  if (batch && batch.rows > 0) yield flush();
   state.skipped = bad.count;
 }
