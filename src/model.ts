@@ -275,7 +275,7 @@ export class Sequential {
     if (options.backend !== undefined) assertOneOf(options.backend, ['native', 'reference'] as const, 'backend');
     if (options.threads !== undefined) assertPositiveInteger(options.threads, 'threads');
     if (options.kernel !== undefined) assertOneOf(options.kernel, ['scalar', 'avx2', 'avx512'] as const, 'kernel');
-    if (options.optimizer !== undefined && (typeof options.optimizer !== 'object' || typeof options.optimizer.describe !== 'function')) {
+    if (options.optimizer !== undefined && (typeof options.optimizer !== 'object' || options.optimizer === null || typeof options.optimizer.describe !== 'function')) {
       throw invalidParameter('optimizer', 'an optimizer such as new SGD({ learningRate: 0.01 }) or new Adam()', options.optimizer);
     }
     if (options.optimizer !== undefined) checkOptimizer(options.optimizer);

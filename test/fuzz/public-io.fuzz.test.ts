@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Property-based fuzzing of the public API, part 4 of 5: save and Sequential.load,
+// Property-based fuzzing of the public API, part 4 of 6: save and Sequential.load,
 // exportSafetensors, importSafetensors and torchArchitecture — hostile paths and options, and
 // files damaged in ways a checksum does not catch (a header field changed, the checksum
 // recomputed). Bytes-level fuzzing of the parsers is scripts/fuzz.sh's job (coverage-guided);
@@ -8,6 +8,12 @@
 //
 // Properties: 5; generated cases: 150 (save) + 200 (load) + 100 (exportSafetensors) + 200
 // (importSafetensors) + 200 (torchArchitecture) = 850.
+//
+// The public-API fuzz suite is six files, 41 properties and 12,810 generated cases in all
+// (test/fuzz/public-*.fuzz.test.ts; the raw binding is test/fuzz/binding.fuzz.test.ts):
+//   public-model 2,850 · public-fit 2,000 · public-data 1,750 · public-io 850 · public-loaders 900 · public-misc 4,460.
+// A property that can end either way (a result, an error) also asserts that both occurred, so
+// none passes vacuously; each finding is pinned by a plain regression test next to its property.
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import fc from 'fast-check';
@@ -202,11 +208,14 @@ describe('fuzzing the PyTorch interop', () => {
   });
 
   it('torchArchitecture describes a model, or throws a FastpropError for anything else', () => {
+    const tally = { ok: 0, failed: 0 };
     fc.assert(fc.property(someModel, (m) => {
       const result = settleSync('torchArchitecture', () => torchArchitecture(materialize(m) as never));
+      tally[result.ok ? 'ok' : 'failed']++;
       if (result.ok) expect(result.value.modules.filter((mod) => mod.type === 'Linear')).toHaveLength((m as Sequential).spec.layers.length);
       return true;
     }), { numRuns: 200 });
+    expect(Math.min(tally.ok, tally.failed)).toBeGreaterThan(5);
   });
 
   it('regression: torchArchitecture of something that is not a model throws ERR_INVALID_ARGUMENT (it threw a TypeError)', () => {
