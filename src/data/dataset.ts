@@ -35,15 +35,30 @@ function rowsOf(y: DatasetTargets): number {
 }
 
 function toTargets(y: TargetData, name: string): DatasetTargets {
-  if (y instanceof Int32Array || y instanceof Float32Array) return y;
+  if (y instanceof Int32Array) return y;
+  if (y instanceof Float32Array) return finite(y, name);
+  if (y instanceof Uint32Array) {
+    // Int32Array.from would wrap these to negative indices. (Loops, not findIndex: that throws on a detached buffer.)
+    for (let i = 0; i < y.length; i++) if (y[i]! > 0x7fffffff) throw outOfRange(`${name}[${i}]`, 'a class index below 2^31', y[i]);
+  }
   if (y instanceof Uint8Array || y instanceof Uint16Array || y instanceof Uint32Array) return Int32Array.from(y);
   if (Array.isArray(y) && y.length > 0 && !Array.isArray(y[0])) {
     const values = y as readonly unknown[];
-    if (!values.every((v) => typeof v === 'number')) throw invalidParameter(name, 'numbers (one per row)', values.find((v) => typeof v !== 'number'));
-    return Float32Array.from(values as number[]);
+    for (let i = 0; i < values.length; i++) {
+      if (typeof values[i] !== 'number') throw invalidParameter(`${name}[${i}]`, 'a number (one per row)', values[i]); // holes too
+    }
+    return finite(Float32Array.from(values as number[]), name);
   }
   const m = toMatrix(y, name);
   return { data: m.data, shape: [m.rows, m.cols] };
+}
+
+/** One target per row must be finite, as matrix targets are (toMatrix checks those). */
+function finite(values: Float32Array, name: string): Float32Array {
+  for (let r = 0; r < values.length; r++) {
+    if (!Number.isFinite(values[r]!)) throw new FastpropError('ERR_NON_FINITE', `${name} contains ${values[r]} at row ${r}: every value must be a finite number`);
+  }
+  return values;
 }
 
 /**

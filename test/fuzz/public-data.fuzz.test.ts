@@ -63,6 +63,8 @@ describe('fuzzing InMemoryDataset', () => {
       const d = result.value;
       expect(d.x.data.length).toBe(d.rows * d.features);
       expect(ArrayBuffer.isView(d.y) ? d.y.length : d.y.shape[0]).toBe(d.rows);
+      expect((ArrayBuffer.isView(d.y) ? d.y : d.y.data).every(Number.isFinite)).toBe(true);
+      if (d.y instanceof Int32Array) expect(d.y.every((v) => v >= 0 || !(materialize(y) instanceof Uint32Array))).toBe(true);
       expect(Number.isSafeInteger(d.skippedRows) && d.skippedRows >= 0).toBe(true);
       return true;
     }), { numRuns: 300 });
@@ -72,6 +74,13 @@ describe('fuzzing InMemoryDataset', () => {
   it("regression: a null info argument or a bad 'classes' in it is refused with a FastpropError (null threw a TypeError)", () => {
     expect(() => new InMemoryDataset([[1]], [1], null as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
     expect(() => new InMemoryDataset([[1]], [1], { classes: 'ab' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+  });
+
+  it('regression: one-per-row targets are checked like matrix targets (NaN, holes and Uint32 labels >= 2^31 were kept, the last wrapped to negative)', () => {
+    expect(() => new InMemoryDataset([[1]], [NaN])).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE' }));
+    expect(() => new InMemoryDataset([[1]], new Float32Array([Infinity]))).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE' }));
+    expect(() => new InMemoryDataset([[1], [2]], [1, , ] as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
+    expect(() => new InMemoryDataset([[1]], new Uint32Array([2 ** 32 - 1]))).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
   });
 
   it('select, shuffle, split and batches keep rows whole, or throw a FastpropError', () => {
