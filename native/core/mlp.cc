@@ -37,6 +37,11 @@ struct ForwardEpilogue {
   static void apply(const void* context, std::size_t i0, std::size_t j0, std::size_t rows,
                     std::size_t cols) {
     const auto& e = *static_cast<const ForwardEpilogue*>(context);
+    if (j0 == 0 && cols == e.n) {  // whole rows: one contiguous block, one call
+      activation_forward(e.isa, e.layer->activation, e.layer->leaky_slope, e.z + i0 * e.n,
+                         e.a + i0 * e.n, rows, cols);
+      return;
+    }
     for (std::size_t r = i0; r < i0 + rows; ++r) {
       activation_forward(e.isa, e.layer->activation, e.layer->leaky_slope, e.z + r * e.n + j0,
                          e.a + r * e.n + j0, 1, cols);
@@ -55,6 +60,15 @@ struct BackwardEpilogue {
   static void apply(const void* context, std::size_t i0, std::size_t j0, std::size_t rows,
                     std::size_t cols) {
     const auto& e = *static_cast<const BackwardEpilogue*>(context);
+    if (j0 == 0 && cols == e.n) {  // whole rows: one contiguous block, one call
+      const std::size_t at = i0 * e.n, count = rows * cols;
+      if (e.mask) {
+        for (std::size_t j = 0; j < count; ++j) e.delta[at + j] *= e.mask[at + j];
+      }
+      activation_backward(e.isa, e.layer->activation, e.layer->leaky_slope, e.z + at, e.a + at,
+                          e.delta + at, rows, cols);
+      return;
+    }
     for (std::size_t r = i0; r < i0 + rows; ++r) {
       const std::size_t at = r * e.n + j0;
       if (e.mask) {
@@ -102,7 +116,7 @@ void Mlp::parallel_range(std::size_t n, std::size_t min_per_thread, const Fn& fn
 
 std::size_t Mlp::workspace_bytes() const {
   std::size_t floats = delta_.capacity() + delta_prev_.capacity() + batch_x_.capacity() +
-                       batch_t_.capacity() + fused_rows_.capacity() + batch_labels_.capacity();
+                       batch_t_.capacity() + batch_labels_.capacity();
   for (const auto* set : {&z_, &a_, &mask_, &dropped_}) {
     for (const std::vector<float>& v : *set) floats += v.capacity();
   }
@@ -125,8 +139,6 @@ void Mlp::reserve(std::size_t rows) {
   batch_x_.resize(rows * spec_.input_size());
   batch_t_.resize(rows * spec_.output_size());
   batch_labels_.resize(rows);
-  ThreadPool* pool = gemm_.pool();
-  fused_rows_.resize((pool ? std::size_t(pool->size()) : 1) * spec_.widest_layer());
   capacity_ = rows;
 }
 
@@ -275,8 +287,7 @@ void Mlp::fused_update(std::size_t l, const float* input, std::size_t rows, Fuse
   std::atomic<bool> finite{true};
   // Rows per thread: enough elements to be worth a wake-up (a 10-unit layer stays on one thread).
   const std::size_t min_rows = std::max<std::size_t>(16, kMinElementsPerThread / n);
-  parallel_chunks(in + 1, min_rows, [&](std::size_t i0, std::size_t i1, std::size_t chunk) {
-    float* scratch = fused_rows_.data() + chunk * spec_.widest_layer();
+  parallel_range(in + 1, min_rows, [&](std::size_t i0, std::size_t i1) {
     RowGradient row;
     row.input_stride = in;
     row.rows = rows;
@@ -293,7 +304,7 @@ void Mlp::fused_update(std::size_t l, const float* input, std::size_t rows, Fuse
         if (job.slots[s]) slots[s] = job.slots[s] + offset;
       }
       return optimizer_update_rows(isa, job.optimizer, fused.constants, row, r0, r1,
-                                   job.params + offset, slots, scratch);
+                                   job.params + offset, slots);
     };
     bool ok = true;
     const std::size_t w_end = std::min(i1, in);

@@ -131,7 +131,6 @@ class Mlp {
   std::vector<bool> dropout_on_;  // whether the current forward pass applied each layer's dropout
   std::vector<float> delta_, delta_prev_;
   std::vector<float> batch_x_, batch_t_;
-  std::vector<float> fused_rows_;  // one row of ∂L/∂W per pool thread (fused_update)
   std::vector<std::int32_t> batch_labels_;
 };
 

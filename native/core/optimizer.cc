@@ -53,8 +53,8 @@ bool optimizer_update(Isa isa, const OptimizerSpec& spec, const StepConstants& k
 
 bool optimizer_update_rows(Isa isa, const OptimizerSpec& spec, const StepConstants& k,
                            const RowGradient& row, std::size_t i0, std::size_t i1, float* params,
-                           float* const* slots, float* scratch) {
-  return kernels_for(isa).update_rows(spec, k, row, i0, i1, params, slots, scratch) == 0;
+                           float* const* slots) {
+  return kernels_for(isa).update_rows(spec, k, row, i0, i1, params, slots) == 0;
 }
 
 }  // namespace fastprop::core

@@ -73,11 +73,11 @@ struct RowGradient {
 bool optimizer_update(Isa isa, const OptimizerSpec& spec, const StepConstants& k, float* params,
                       const float* grads, float* const* slots, std::size_t begin, std::size_t end);
 
-// Updates rows [i0, i1) of a layer, forming each row's gradient in `scratch` (row.n floats)
-// just before applying it: `params` and `slots` point at the layer's row 0 (or at the bias).
+// Updates rows [i0, i1) of a layer, forming each element's gradient just as it is applied (it is
+// never stored): `params` and `slots` point at the layer's row 0 (or at the bias).
 // Returns false as optimizer_update does.
 bool optimizer_update_rows(Isa isa, const OptimizerSpec& spec, const StepConstants& k,
                            const RowGradient& row, std::size_t i0, std::size_t i1, float* params,
-                           float* const* slots, float* scratch);
+                           float* const* slots);
 
 }  // namespace fastprop::core

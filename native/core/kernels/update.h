@@ -22,11 +22,11 @@ namespace fastprop::core::kernels {
 using UpdateFn = std::uint32_t (*)(const OptimizerSpec& spec, const StepConstants& k, float* p,
                                    const float* g, float* const* slots, std::size_t begin,
                                    std::size_t end);
-// Rows [i0, i1) of a layer's update, each row of ∂L/∂W formed from the RowGradient into
-// `scratch` (n floats) and then applied (see optimizer_update_rows in ../optimizer.h).
+// Rows [i0, i1) of a layer's update, each element of ∂L/∂W formed from the RowGradient as it is
+// applied (see optimizer_update_rows in ../optimizer.h).
 using UpdateRowsFn = std::uint32_t (*)(const OptimizerSpec& spec, const StepConstants& k,
                                        const RowGradient& row, std::size_t i0, std::size_t i1,
-                                       float* p, float* const* slots, float* scratch);
+                                       float* p, float* const* slots);
 
 struct UpdateKernels {
   UpdateFn update;
@@ -48,13 +48,18 @@ inline std::uint32_t non_finite(float x) {
   return (bits & 0x7f800000u) == 0x7f800000u;  // exponent all ones: Inf or NaN
 }
 
+// The rules, each over [begin, end) with the gradient of element i given by grad(i). grad is
+// called once per element, before that element's parameter is written, so it may read p[i]
+// (the L1/L2 penalties do). Plain updates pass a buffer's values; the fused small-batch path
+// passes the gradient formed on the fly, so it is never stored.
+template <typename Grad>
 inline std::uint32_t sgd(const OptimizerSpec& spec, const StepConstants& k, float* p,
-                         const float* g, float* const* slots, std::size_t begin, std::size_t end) {
+                         float* const* slots, std::size_t begin, std::size_t end, Grad grad) {
   const float mu = spec.momentum, lr = k.lr;
   std::uint32_t check = 0;
   if (mu == 0.0f) {
     for (std::size_t i = begin; i < end; ++i) {
-      p[i] -= lr * g[i];
+      p[i] -= lr * grad(i);
       check |= non_finite(p[i]);
     }
     return check;
@@ -62,13 +67,14 @@ inline std::uint32_t sgd(const OptimizerSpec& spec, const StepConstants& k, floa
   float* v = slots[0];
   if (spec.nesterov) {
     for (std::size_t i = begin; i < end; ++i) {
-      v[i] = mu * v[i] + g[i];
-      p[i] -= lr * (g[i] + mu * v[i]);
+      const float g = grad(i);
+      v[i] = mu * v[i] + g;
+      p[i] -= lr * (g + mu * v[i]);
       check |= non_finite(p[i]);
     }
   } else {
     for (std::size_t i = begin; i < end; ++i) {
-      v[i] = mu * v[i] + g[i];
+      v[i] = mu * v[i] + grad(i);
       p[i] -= lr * v[i];
       check |= non_finite(p[i]);
     }
@@ -76,8 +82,9 @@ inline std::uint32_t sgd(const OptimizerSpec& spec, const StepConstants& k, floa
   return check;
 }
 
+template <typename Grad>
 inline std::uint32_t adam(const OptimizerSpec& spec, const StepConstants& k, float* p,
-                          const float* g, float* const* slots, std::size_t begin, std::size_t end) {
+                          float* const* slots, std::size_t begin, std::size_t end, Grad grad) {
   const float b1 = float(spec.beta1), c1 = float(1.0 - spec.beta1);
   const float b2 = float(spec.beta2), c2 = float(1.0 - spec.beta2), eps = spec.epsilon;
   const float step_size = k.step_size, v_scale = k.v_scale, decay = k.decay;
@@ -85,8 +92,9 @@ inline std::uint32_t adam(const OptimizerSpec& spec, const StepConstants& k, flo
   float* v = slots[1];
   std::uint32_t check = 0;
   for (std::size_t i = begin; i < end; ++i) {
-    m[i] = b1 * m[i] + c1 * g[i];
-    v[i] = b2 * v[i] + c2 * g[i] * g[i];
+    const float g = grad(i);
+    m[i] = b1 * m[i] + c1 * g;
+    v[i] = b2 * v[i] + c2 * g * g;
     // η·m̂/(√v̂ + ε) with m̂ = m/(1−β₁ᵗ), √v̂ = √v/√(1−β₂ᵗ): PyTorch's arrangement.
     p[i] = p[i] * decay - step_size * m[i] / (std::sqrt(v[i]) * v_scale + eps);
     check |= non_finite(p[i]);
@@ -94,113 +102,116 @@ inline std::uint32_t adam(const OptimizerSpec& spec, const StepConstants& k, flo
   return check;
 }
 
+template <typename Grad>
 inline std::uint32_t rmsprop(const OptimizerSpec& spec, const StepConstants& k, float* p,
-                                    const float* g, float* const* slots, std::size_t begin,
-                                    std::size_t end) {
+                             float* const* slots, std::size_t begin, std::size_t end, Grad grad) {
   const float rho = float(spec.rho), c = float(1.0 - spec.rho), eps = spec.epsilon;
   const float mu = spec.momentum, lr = k.lr;
   float* s = slots[0];
   std::uint32_t check = 0;
   if (mu == 0.0f) {
     for (std::size_t i = begin; i < end; ++i) {
-      s[i] = rho * s[i] + c * g[i] * g[i];
-      p[i] -= lr * (g[i] / (std::sqrt(s[i]) + eps));
+      const float g = grad(i);
+      s[i] = rho * s[i] + c * g * g;
+      p[i] -= lr * (g / (std::sqrt(s[i]) + eps));
       check |= non_finite(p[i]);
     }
     return check;
   }
   float* b = slots[1];
   for (std::size_t i = begin; i < end; ++i) {
-    s[i] = rho * s[i] + c * g[i] * g[i];
-    b[i] = mu * b[i] + g[i] / (std::sqrt(s[i]) + eps);
+    const float g = grad(i);
+    s[i] = rho * s[i] + c * g * g;
+    b[i] = mu * b[i] + g / (std::sqrt(s[i]) + eps);
     p[i] -= lr * b[i];
     check |= non_finite(p[i]);
   }
   return check;
 }
 
+template <typename Grad>
 inline std::uint32_t adagrad(const OptimizerSpec& spec, const StepConstants& k, float* p,
-                                    const float* g, float* const* slots, std::size_t begin,
-                                    std::size_t end) {
+                             float* const* slots, std::size_t begin, std::size_t end, Grad grad) {
   const float eps = spec.epsilon, lr = k.lr;
   float* s = slots[0];
   std::uint32_t check = 0;
   for (std::size_t i = begin; i < end; ++i) {
-    s[i] += g[i] * g[i];
-    p[i] -= lr * g[i] / (std::sqrt(s[i]) + eps);
+    const float g = grad(i);
+    s[i] += g * g;
+    p[i] -= lr * g / (std::sqrt(s[i]) + eps);
     check |= non_finite(p[i]);
   }
   return check;
 }
 
-inline std::uint32_t update_generic(const OptimizerSpec& spec, const StepConstants& k, float* p,
-                                    const float* g, float* const* slots, std::size_t begin,
-                                    std::size_t end) {
+template <typename Grad>
+inline std::uint32_t apply_rule(const OptimizerSpec& spec, const StepConstants& k, float* p,
+                                float* const* slots, std::size_t begin, std::size_t end,
+                                Grad grad) {
   switch (spec.kind) {
-    case OptimizerKind::kSgd: return sgd(spec, k, p, g, slots, begin, end);
+    case OptimizerKind::kSgd: return sgd(spec, k, p, slots, begin, end, grad);
     case OptimizerKind::kAdam:
-    case OptimizerKind::kAdamW: return adam(spec, k, p, g, slots, begin, end);
-    case OptimizerKind::kRmsprop: return rmsprop(spec, k, p, g, slots, begin, end);
-    case OptimizerKind::kAdagrad: return adagrad(spec, k, p, g, slots, begin, end);
+    case OptimizerKind::kAdamW: return adam(spec, k, p, slots, begin, end, grad);
+    case OptimizerKind::kRmsprop: return rmsprop(spec, k, p, slots, begin, end, grad);
+    case OptimizerKind::kAdagrad: return adagrad(spec, k, p, slots, begin, end, grad);
   }
   return 0;
 }
 
-// Forms one row of the gradient (see RowGradient in ../optimizer.h) into g, then updates it.
-inline std::uint32_t update_one_row(const OptimizerSpec& spec, const StepConstants& k,
-                                    const RowGradient& row, const float* input, float* p,
-                                    float* const* slots, float* g) {
+inline std::uint32_t update_generic(const OptimizerSpec& spec, const StepConstants& k, float* p,
+                                    const float* g, float* const* slots, std::size_t begin,
+                                    std::size_t end) {
+  return apply_rule(spec, k, p, slots, begin, end, [g](std::size_t i) { return g[i]; });
+}
+
+// Rows [i0, i1) of a layer for a batch of R rows (R known at compile time, so the sum over the
+// batch is one unrolled expression and each row is a single pass): element j of row i gets
+// Σ_r a_r·δ[r][j] with a_r = input[r][i] (for the bias row, a_r = 1: the plain Σ_r δ[r][j]),
+// then the row's penalties, then the clip.
+template <std::size_t R>
+inline std::uint32_t update_rows_r(const OptimizerSpec& spec, const StepConstants& k,
+                                   const RowGradient& row, std::size_t i0, std::size_t i1,
+                                   float* p, float* const* slots) {
   const std::size_t n = row.n;
-  const float* delta = row.delta;
-  if (!input) {
-    // The bias row: Σ_rows δ.
-    for (std::size_t j = 0; j < n; ++j) g[j] = delta[j];
-    for (std::size_t r = 1; r < row.rows; ++r) {
-      for (std::size_t j = 0; j < n; ++j) g[j] += delta[r * n + j];
+  const float* d = row.delta;
+  const bool bias = row.input == nullptr;
+  const float l1 = bias ? 0.0f : row.l1, two_l2 = bias ? 0.0f : row.two_l2, clip = row.clip;
+  std::uint32_t check = 0;
+  for (std::size_t i = i0; i < i1; ++i) {
+    float a[R];
+    for (std::size_t r = 0; r < R; ++r) a[r] = bias ? 1.0f : row.input[r * row.input_stride + i];
+    float* pr = p + i * n;
+    float* sr[kMaxOptimizerSlots] = {nullptr, nullptr};
+    for (int s = 0; s < kMaxOptimizerSlots; ++s) {
+      if (slots[s]) sr[s] = slots[s] + i * n;
     }
-  } else {
-    // Σ_r input[r]·δ[r]; rows with a zero input add nothing (MNIST's pixels are mostly zero).
-    // The first term is assigned, not added to a zeroed row.
-    bool any = false;
-    for (std::size_t r = 0; r < row.rows; ++r) {
-      const float a = input[r * row.input_stride];
-      if (a == 0.0f) continue;
-      if (any) {
-        for (std::size_t j = 0; j < n; ++j) g[j] += a * delta[r * n + j];
-      } else {
-        for (std::size_t j = 0; j < n; ++j) g[j] = a * delta[r * n + j];
-        any = true;
-      }
+    auto sum = [&](std::size_t j) {
+      float g = a[0] * d[j];
+      for (std::size_t r = 1; r < R; ++r) g += a[r] * d[r * n + j];
+      return g;
+    };
+    if (l1 == 0.0f && two_l2 == 0.0f && clip <= 0.0f) {
+      check |= apply_rule(spec, k, pr, sr, 0, n, sum);
+      continue;
     }
-    if (!any) {
-      for (std::size_t j = 0; j < n; ++j) g[j] = 0.0f;
-    }
-    const float l1 = row.l1, two_l2 = row.two_l2;
-    if (l1 != 0.0f || two_l2 != 0.0f) {
-      for (std::size_t j = 0; j < n; ++j) g[j] += l1 * float((p[j] > 0.0f) - (p[j] < 0.0f)) + two_l2 * p[j];
-    }
+    check |= apply_rule(spec, k, pr, sr, 0, n, [&](std::size_t j) {
+      float g = sum(j) + l1 * float((pr[j] > 0.0f) - (pr[j] < 0.0f)) + two_l2 * pr[j];
+      if (clip > 0.0f) g = g < -clip ? -clip : (g > clip ? clip : g);
+      return g;
+    });
   }
-  const float clip = row.clip;
-  if (clip > 0.0f) {
-    for (std::size_t j = 0; j < n; ++j) g[j] = g[j] < -clip ? -clip : (g[j] > clip ? clip : g[j]);
-  }
-  return update_generic(spec, k, p, g, slots, 0, n);
+  return check;
 }
 
 inline std::uint32_t update_rows_generic(const OptimizerSpec& spec, const StepConstants& k,
                                          const RowGradient& row, std::size_t i0, std::size_t i1,
-                                         float* p, float* const* slots, float* g) {
-  const std::size_t n = row.n;
-  std::uint32_t check = 0;
-  for (std::size_t i = i0; i < i1; ++i) {
-    float* row_slots[kMaxOptimizerSlots] = {nullptr, nullptr};
-    for (int s = 0; s < kMaxOptimizerSlots; ++s) {
-      if (slots[s]) row_slots[s] = slots[s] + i * n;
-    }
-    check |= update_one_row(spec, k, row, row.input ? row.input + i : nullptr, p + i * n,
-                            row_slots, g);
+                                         float* p, float* const* slots) {
+  switch (row.rows) {
+    case 1: return update_rows_r<1>(spec, k, row, i0, i1, p, slots);
+    case 2: return update_rows_r<2>(spec, k, row, i0, i1, p, slots);
+    case 3: return update_rows_r<3>(spec, k, row, i0, i1, p, slots);
+    default: return update_rows_r<4>(spec, k, row, i0, i1, p, slots);
   }
-  return check;
 }
 
 }  // namespace
