@@ -212,6 +212,12 @@ export async function runTraining(state: TrainingState, data: LoopData, options:
       const seconds = (performance.now() - started) / 1000 / epochs;
       // Training may have stopped mid-epoch: that epoch gets no log.
       const completed = Math.floor(done / perEpoch);
+      if (groupEpochs) {
+        recordGroupedEpochs(history, options, { losses, metrics, rates, completed, perEpoch, rows, batchSize, seconds });
+        state.epoch += completed;
+        if (failure) throw failure;
+        continue;
+      }
       for (let e = 0; e < completed; e++) {
         let lossSum = 0;
         let metricSum = 0;
@@ -224,15 +230,6 @@ export async function runTraining(state: TrainingState, data: LoopData, options:
         const metric = metricSum / (rows * options.metricPerRow);
         const rate = rates[(e + 1) * perEpoch - 1]!;
         state.epoch++;
-        if (groupEpochs) {
-          // Nothing reads a log object (no callbacks, no validation): straight into the history,
-          // without an object per epoch (with thousands of tiny epochs, they were most of the cost).
-          history.loss.push(loss);
-          if (options.metric) history[options.metric]!.push(metric);
-          history.learningRate.push(rate);
-          history.seconds.push(seconds);
-          continue;
-        }
         const logs = epochLogs(state, options, first + e, loss, metric, rate, seconds);
         record(history, historyKeys, logs);
         for (const c of callbacks) await c.onEpochEnd?.(first + e, logs, context);
@@ -243,6 +240,32 @@ export async function runTraining(state: TrainingState, data: LoopData, options:
     return history;
   } finally {
     session.end();
+  }
+}
+
+/**
+ * The history entries of a run of grouped epochs. Nothing reads a log object then (no callbacks,
+ * no validation), so the values go straight into the history, without an object per epoch: with
+ * thousands of tiny epochs in one call (XOR), per-epoch objects were most of the cost.
+ */
+function recordGroupedEpochs(
+  history: History, options: Pick<LoopOptions, 'metric' | 'metricPerRow'>,
+  run: { losses: Float64Array; metrics: Float64Array; rates: Float32Array; completed: number; perEpoch: number; rows: number; batchSize: number; seconds: number },
+): void {
+  const { losses, metrics, rates, completed, perEpoch, rows, batchSize, seconds } = run;
+  const metricHistory = options.metric ? history[options.metric]! : undefined;
+  const metricRows = rows * options.metricPerRow;
+  for (let e = 0; e < completed; e++) {
+    let lossSum = 0;
+    let metricSum = 0;
+    for (let b = 0, at = e * perEpoch; b < perEpoch; b++, at++) {
+      lossSum += losses[at]! * Math.min(batchSize, rows - b * batchSize);
+      metricSum += metrics[at]!;
+    }
+    history.loss.push(lossSum / rows);
+    metricHistory?.push(metricSum / metricRows);
+    history.learningRate.push(rates[(e + 1) * perEpoch - 1]!);
+    history.seconds.push(seconds);
   }
 }
 
