@@ -380,14 +380,17 @@ TrainOutcome Mlp::train(const TrainJob& job) {
     const std::uint32_t* order = job.order + epoch * job.epoch_rows;
     const std::size_t start = b * job.batch_size;
     const std::size_t rows = std::min(job.batch_size, job.epoch_rows - start);
-    // Gather the batch's rows into contiguous buffers for the products.
-    for (std::size_t r = 0; r < rows; ++r) {
-      const std::size_t src = order[start + r];
-      std::copy(job.x + src * in, job.x + (src + 1) * in, batch_x_.data() + r * in);
-      if (labels) batch_labels_[r] = job.targets.labels[src];
-      else std::copy(job.targets.values + src * n, job.targets.values + (src + 1) * n,
-                     batch_t_.data() + r * n);
-    }
+    // Gather the batch's rows into contiguous buffers for the products (a memory copy of the
+    // whole batch: split over the threads when it is big enough).
+    parallel_range(rows, kMinElementsPerThread / in + 1, [&](std::size_t r0, std::size_t r1) {
+      for (std::size_t r = r0; r < r1; ++r) {
+        const std::size_t src = order[start + r];
+        std::copy(job.x + src * in, job.x + (src + 1) * in, batch_x_.data() + r * in);
+        if (labels) batch_labels_[r] = job.targets.labels[src];
+        else std::copy(job.targets.values + src * n, job.targets.values + (src + 1) * n,
+                       batch_t_.data() + r * n);
+      }
+    });
     Targets batch_targets;
     if (labels) batch_targets.labels = batch_labels_.data();
     else batch_targets.values = batch_t_.data();
