@@ -10,7 +10,7 @@ import { Adam } from '../../src/optimizers/adam.ts';
 v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
-it('creates, trains and disposes 1,000 models (after 3,000 to settle) with flat memory', async () => {
+it('creates, trains and disposes 2,000 models (after 5,000 to settle) with flat memory', async () => {
   const x = { data: new Float32Array(64 * 32).map((_, i) => Math.sin(i)), shape: [64, 32] as [number, number] };
   const y = Int32Array.from({ length: 64 }, (_, i) => i % 4);
   const cycle = async () => {
@@ -27,22 +27,27 @@ it('creates, trains and disposes 1,000 models (after 3,000 to settle) with flat 
     model.dispose();
   };
   // Warm up to a steady state first. The JS heap and external memory are flat from the start,
-  // but RSS climbs by ~20 MB over the first ~3,000 models and then stays put: glibc's per-thread
-  // malloc arenas settling (scratch is allocated on libuv's worker threads and freed on the main
-  // thread), not a leak. Then measure 1,000 more.
-  for (let i = 0; i < 3000; i++) await cycle();
+  // but RSS climbs by ~35 MB over the first few thousand models and then stays put: glibc's
+  // per-thread malloc arenas settling (scratch is allocated on libuv's worker threads and freed on
+  // the main thread), not a leak. Measured in blocks of 1,000 (node, 8,000 models): +22, +5, +6,
+  // +1, +2, −1, +0.5 MB; a CI run once saw 8.4 MB between 3,000 and 4,000. So warm up 5,000, then
+  // measure 2,000 more.
+  for (let i = 0; i < 5000; i++) await cycle();
   gc();
   await new Promise((resolve) => setTimeout(resolve, 20)); // let finalizers run
   gc();
   const before = process.memoryUsage();
-  for (let i = 0; i < 1000; i++) await cycle();
+  for (let i = 0; i < 2000; i++) await cycle();
   gc();
   await new Promise((resolve) => setTimeout(resolve, 20));
   gc();
   const after = process.memoryUsage();
   // Each model holds ~50 KB of native scratch and ~30 KB of parameters and state: a leak of
-  // either would grow these by 30–80 MB over 1,000 models.
-  expect(after.rss - before.rss).toBeLessThan(8 * 1024 * 1024);
+  // either would grow these by 60–160 MB over 2,000 models. RSS itself wanders by up to ~8 MB
+  // between measurements even when settled (seen in vitest: +8.1 MB once over 2,000 models), so
+  // its bound is 16 MB (8 KB a model); smaller native leaks are valgrind's to find
+  // (scripts/leak-check.sh, in CI).
+  expect(after.rss - before.rss).toBeLessThan(16 * 1024 * 1024);
   expect(after.heapUsed - before.heapUsed).toBeLessThan(2 * 1024 * 1024);
   expect(after.external - before.external).toBeLessThan(1024 * 1024);
 });
