@@ -89,6 +89,22 @@ std::string string_arg(const Napi::Value& value, const char* name) {
   return value.As<Napi::String>().Utf8Value();
 }
 
+core::Isa kernel_arg(const Napi::Value& value, const char* name) {
+  const std::string kernel = string_arg(value, name);
+  core::Isa isa;
+  if (!core::parse_isa(kernel.c_str(), &isa)) throw_type_error(value.Env(), "unknown kernel '" + kernel + "'");
+  if (!core::isa_supported(isa)) {
+    throw_range_error(value.Env(), "kernel '" + kernel + "' is not supported by this CPU");
+  }
+  return isa;
+}
+
+int threads_arg(const Napi::Value& value, const char* name, int max) {
+  const std::size_t threads = size_arg(value, name, std::size_t(max));
+  if (threads < 1) throw_range_error(value.Env(), std::string("expected ") + name + " >= 1");
+  return int(threads);
+}
+
 Napi::Object object_arg(const Napi::Value& value, const char* name) {
   if (!value.IsObject()) throw_type_error(value.Env(), std::string("expected ") + name + " to be an object");
   return value.As<Napi::Object>();

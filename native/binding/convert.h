@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <string>
 
+#include "core/dispatch.h"
+
 namespace fastprop::binding {
 
 // Throws a JS error of the given constructor kind with err.code = code.
@@ -38,6 +40,11 @@ std::size_t size_arg(const Napi::Value& value, const char* name, std::size_t max
 double number_arg(const Napi::Value& value, const char* name);
 std::string string_arg(const Napi::Value& value, const char* name);
 Napi::Object object_arg(const Napi::Value& value, const char* name);
+// A kernel name ("scalar", "avx2", "avx512") that this CPU runs: TypeError for an unknown name,
+// RangeError for one the CPU or OS does not support.
+core::Isa kernel_arg(const Napi::Value& value, const char* name);
+// A thread count, 1 to `max`.
+int threads_arg(const Napi::Value& value, const char* name, int max);
 
 // a·b, throwing RangeError when it would overflow size_t.
 std::size_t checked_mul(Napi::Env env, std::size_t a, std::size_t b, const char* what);

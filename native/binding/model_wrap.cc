@@ -36,16 +36,9 @@ ModelWrap::ModelWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ModelWra
   if (info[1].IsObject()) {
     Napi::Object options = info[1].As<Napi::Object>();
     Napi::Value kernel = options.Get("kernel");
-    if (!kernel.IsUndefined()) {
-      const std::string name = string_arg(kernel, "kernel");
-      if (!core::parse_isa(name.c_str(), &isa)) throw_type_error(env, "unknown kernel '" + name + "'");
-      if (!core::isa_supported(isa)) throw_range_error(env, "kernel '" + name + "' is not supported by this CPU");
-    }
+    if (!kernel.IsUndefined()) isa = kernel_arg(kernel, "kernel");
     Napi::Value threads = options.Get("threads");
-    if (!threads.IsUndefined()) {
-      threads_ = int(size_arg(threads, "threads", kMaxThreads));
-      if (threads_ < 1) throw_range_error(env, "expected threads >= 1");
-    }
+    if (!threads.IsUndefined()) threads_ = threads_arg(threads, "threads", kMaxThreads);
   }
   pool_ = env.GetInstanceData<AddonData>()->pool(threads_);
   mlp_ = std::make_unique<core::Mlp>(std::move(spec), isa, pool_.get());

@@ -44,12 +44,8 @@ Napi::Value sgemm_for_tests(const Napi::CallbackInfo& info) {
   const float beta = float(number_arg(info[10], "beta"));
   float* c = float32_array(info[11], "c", span(env, m, n, ldc, "c")).data;
   const float* bias = info[13].IsNull() || info[13].IsUndefined() ? nullptr : float32_array(info[13], "bias", n).data;
-  core::Isa isa;
-  const std::string kernel = string_arg(info[14], "kernel");
-  if (!core::parse_isa(kernel.c_str(), &isa)) throw_type_error(env, "unknown kernel '" + kernel + "'");
-  if (!core::isa_supported(isa)) throw_range_error(env, "kernel '" + kernel + "' is not supported by this CPU");
-  const int threads = int(size_arg(info[15], "threads", 1024));
-  if (threads < 1) throw_range_error(env, "expected threads >= 1");
+  const core::Isa isa = kernel_arg(info[14], "kernel");
+  const int threads = threads_arg(info[15], "threads", 1024);
 
   auto pool = env.GetInstanceData<AddonData>()->pool(threads);
   core::Gemm gemm(isa, pool.get());
@@ -76,12 +72,8 @@ Napi::Value optimizer_update_for_tests(const Napi::CallbackInfo& info) {
   const float lr = float(number_arg(info[4], "learningRate"));
   const std::size_t step = size_arg(info[5], "step", std::size_t(1) << 53);
   if (step < 1) throw_range_error(env, "expected step >= 1");
-  core::Isa isa;
-  const std::string kernel = string_arg(info[6], "kernel");
-  if (!core::parse_isa(kernel.c_str(), &isa)) throw_type_error(env, "unknown kernel '" + kernel + "'");
-  if (!core::isa_supported(isa)) throw_range_error(env, "kernel '" + kernel + "' is not supported by this CPU");
-  const int threads = int(size_arg(info[7], "threads", 1024));
-  if (threads < 1) throw_range_error(env, "expected threads >= 1");
+  const core::Isa isa = kernel_arg(info[6], "kernel");
+  const int threads = threads_arg(info[7], "threads", 1024);
 
   const core::StepConstants k = core::step_constants(spec, lr, std::int64_t(step));
   auto pool = env.GetInstanceData<AddonData>()->pool(threads);
@@ -99,12 +91,8 @@ Napi::Value optimizer_update_for_tests(const Napi::CallbackInfo& info) {
 
 Napi::Value fma_peak_for_bench(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  core::Isa isa;
-  const std::string kernel = string_arg(info[0], "kernel");
-  if (!core::parse_isa(kernel.c_str(), &isa)) throw_type_error(env, "unknown kernel '" + kernel + "'");
-  if (!core::isa_supported(isa)) throw_range_error(env, "kernel '" + kernel + "' is not supported by this CPU");
-  const int threads = int(size_arg(info[1], "threads", 64));
-  if (threads < 1) throw_range_error(env, "expected threads >= 1");
+  const core::Isa isa = kernel_arg(info[0], "kernel");
+  const int threads = threads_arg(info[1], "threads", 64);
   return Napi::Number::New(env, core::fma_peak_gflops(isa, threads, 0.2));
 }
 

@@ -96,22 +96,17 @@ Mlp::Mlp(ModelSpec spec, Isa isa, ThreadPool* pool)
       dropout_on_(spec_.layers.size(), false) {}
 
 template <typename Fn>
-void Mlp::parallel_chunks(std::size_t n, std::size_t min_per_thread, const Fn& fn) {
+void Mlp::parallel_range(std::size_t n, std::size_t min_per_thread, const Fn& fn) {
   ThreadPool* pool = gemm_.pool();
   const std::size_t threads = pool ? std::size_t(pool->size()) : 1;
   const std::size_t chunks = std::max<std::size_t>(1, std::min(threads, n / std::max<std::size_t>(1, min_per_thread)));
   if (chunks == 1) {
-    fn(std::size_t(0), n, std::size_t(0));
+    fn(std::size_t(0), n);
     return;
   }
   // Chunk bounds depend on n and the chunk count only; every pass split this way is
   // element-wise (or per row / per column), so the result does not depend on the split.
-  pool->parallel_for(chunks, [&](std::size_t task, int) { fn(n * task / chunks, n * (task + 1) / chunks, task); });
-}
-
-template <typename Fn>
-void Mlp::parallel_range(std::size_t n, std::size_t min_per_thread, const Fn& fn) {
-  parallel_chunks(n, min_per_thread, [&](std::size_t begin, std::size_t end, std::size_t) { fn(begin, end); });
+  pool->parallel_for(chunks, [&](std::size_t task, int) { fn(n * task / chunks, n * (task + 1) / chunks); });
 }
 
 std::size_t Mlp::workspace_bytes() const {

@@ -114,12 +114,10 @@ class Mlp {
   // L1/L2: adds the penalties' gradients to grads and returns the penalty.
   double add_penalties(const float* params, float* grads);
   double penalty(const float* params) const;
-  // Splits [0, n) over the pool when it is worth it; fn(begin, end) or, for parallel_chunks,
-  // fn(begin, end, chunk) with chunk < the pool's size.
+  // Splits [0, n) over the pool when it is worth it (at least min_per_thread per part) and calls
+  // fn(begin, end) for each part.
   template <typename Fn>
   void parallel_range(std::size_t n, std::size_t min_per_thread, const Fn& fn);
-  template <typename Fn>
-  void parallel_chunks(std::size_t n, std::size_t min_per_thread, const Fn& fn);
 
   ModelSpec spec_;
   Gemm gemm_;

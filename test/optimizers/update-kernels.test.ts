@@ -36,15 +36,13 @@ function values(length: number, seed: number): Float32Array {
 
 describe.each(availableKernels())('optimizer updates, %s kernel', (kernel) => {
   it.each(OPTIMIZERS)('%s matches the reference rule over 3 steps (1, 2 threads; every tail length)', (_name, make) => {
-    const description = make().describe();
+    const optimizer = make();
+    const description = optimizer.describe();
     for (const length of [1, 7, 16, 33, 1000]) {
       for (const threads of [1, 2]) {
         const params = values(length, 1);
         const expected = params.slice();
-        const slotCount = description.kind === 'sgd' ? (description.momentum ? 1 : 0)
-          : description.kind === 'adam' || description.kind === 'adamw' ? 2
-            : description.kind === 'rmsprop' ? (description.momentum ? 2 : 1) : 1;
-        const slots = Array.from({ length: slotCount }, () => new Float32Array(length));
+        const slots = Array.from({ length: optimizer.slotCount }, () => new Float32Array(length));
         const expectedSlots = slots.map((s) => s.slice());
         for (let step = 1; step <= 3; step++) {
           const grads = values(length, 10 + step);
