@@ -16,8 +16,7 @@
 import { loadNative, type Kernel } from '../dist/native.js';
 import { SGD } from '../dist/index.js';
 import { uniformArray } from './data.ts';
-import { median, runSuite, type MicroCase } from './stats.ts';
-import type { MicroOptions } from './stats.ts';
+import { median, runSuite, type MicroCase, type MicroOptions } from './stats.ts';
 
 const LAYERS = [[784, 512], [512, 256], [256, 10]] as const;
 
