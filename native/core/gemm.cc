@@ -270,10 +270,10 @@ void Gemm::Impl::small_m(const Problem& p, const Region& r, const Tile& kt, cons
         next.prefetch(next.count * t / tiles, next.count * (t + 1) / tiles);
         kt.kernel(kc, pa + i * kc, pb, p.c + (r.i0 + i) * p.ldc + j0, p.ldc, std::min(mr, m - i),
                   n_valid, p.alpha, beta, bias ? bias + j0 : nullptr);
-        if (q + 1 == kb.count) p.finished(r.i0 + i, j0, std::min(mr, m - i), n_valid);
       }
     }
   }
+  p.finished(r.i0, r.j0, m, r.j1 - r.j0);
 }
 
 // The five BLIS loops over one region: packed B block (kc×nc) per (JC, PC), packed A block
@@ -303,9 +303,9 @@ void Gemm::Impl::large_m(const Problem& p, const Region& r, const Tile& kt, cons
           for (std::size_t i = 0; i < mcur; i += mr) {
             kt.kernel(kc, pa + i * kc, pbj, cj + i * p.ldc, p.ldc, std::min(mr, mcur - i),
                       n_valid, p.alpha, beta, bj);
-            if (q + 1 == kb.count) p.finished(ic + i, jc + jr, std::min(mr, mcur - i), n_valid);
           }
         }
+        if (q + 1 == kb.count) p.finished(ic, jc, mcur, ncur);
       }
     }
   }

@@ -10,7 +10,10 @@
 // `bias`, when given, is a row vector of length n added to every row after the product
 // (the fused epilogue of a dense layer's forward pass). `epilogue`, when given, is called on
 // every block of C once it is final (rows [i0, i0+rows), columns [j0, j0+cols)), right after it
-// was written and is still in cache, from whichever thread computed it; blocks never overlap.
+// was written and is still in L2, from whichever thread computed it; blocks never overlap.
+// A block is a whole packed-A block (up to mc rows × the thread's columns), not a micro-tile:
+// one call per block streams its rows (and the epilogue's other operands) contiguously, where a
+// call per 14×32 tile read z in short strided runs and cost 4% of a batch-1024 step.
 // The dense layers use it to apply the activation (forward) or its derivative (backward).
 //
 // Backprop needs three shapes of it:  Z = X·W (kNo,kNo),  dX = dZ·Wᵀ (kNo,kYes),
