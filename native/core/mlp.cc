@@ -223,6 +223,22 @@ double Mlp::backward(const float* params, const float* x, const Targets& targets
     const std::size_t n = layer.units;
     const float* input = l == 0 ? x : (dropout_on_[l - 1] ? dropped_[l - 1].data() : a_[l - 1].data());
     const float* delta = delta_.data();
+    if (l > 0 && fused) {
+      // δ_l·W_lᵀ is formed row by row inside the update pass (RowGradient::back), from each row
+      // of W_l just before it is updated; the mask and f' follow once every row is done.
+      fused_update(l, input, rows, *fused, delta_prev_.data());
+      const LayerSpec& below = spec_.layers[l - 1];
+      const std::size_t m = below.units;
+      float* prev = delta_prev_.data();
+      if (dropout_on_[l - 1]) {
+        const float* mask = mask_[l - 1].data();
+        for (std::size_t i = 0; i < rows * m; ++i) prev[i] *= mask[i];
+      }
+      activation_backward(gemm_.isa(), below.activation, below.leaky_slope, z_[l - 1].data(),
+                          a_[l - 1].data(), prev, rows, m);
+      std::swap(delta_, delta_prev_);
+      continue;
+    }
     if (l > 0) {
       // δ_{l−1} = (δ_l·W_lᵀ) ⊙ dropout mask ⊙ f'(z_{l−1}), from W_l before any update.
       const LayerSpec& below = spec_.layers[l - 1];
@@ -250,7 +266,7 @@ double Mlp::backward(const float* params, const float* x, const Targets& targets
       }
     }
     if (fused) {
-      fused_update(l, input, rows, *fused);
+      fused_update(l, input, rows, *fused, nullptr);
     } else {
       float* dw = grads + spec_.weights_offset(l);
       float* db = grads + spec_.bias_offset(l);
@@ -273,7 +289,8 @@ double Mlp::backward(const float* params, const float* x, const Targets& targets
   return loss;
 }
 
-void Mlp::fused_update(std::size_t l, const float* input, std::size_t rows, FusedUpdate& fused) {
+void Mlp::fused_update(std::size_t l, const float* input, std::size_t rows, FusedUpdate& fused,
+                       float* back) {
   const LayerSpec& layer = spec_.layers[l];
   const TrainJob& job = *fused.job;
   const std::size_t in = layer.inputs, n = layer.units;
@@ -291,6 +308,8 @@ void Mlp::fused_update(std::size_t l, const float* input, std::size_t rows, Fuse
     row.l1 = layer.l1;
     row.two_l2 = 2.0f * layer.l2;
     row.clip = job.clip_value;
+    row.back = back;
+    row.back_stride = in;
     // Rows [i0, i1) of W, then the bias when the chunk reaches row `in` (the bias's slot in
     // the split); each row's slots sit at the same offset as its parameters.
     auto update = [&](std::size_t offset, std::size_t r0, std::size_t r1) {

@@ -110,7 +110,9 @@ class Mlp {
   // parameters instead — unless the loss is not finite, in which case nothing is updated.
   double backward(const float* params, const float* x, const Targets& targets, std::size_t rows,
                   float* grads, FusedUpdate* fused = nullptr);
-  void fused_update(std::size_t layer, const float* input, std::size_t rows, FusedUpdate& fused);
+  // With `back` (rows × the layer's inputs), also forms δ·Wᵀ there (see RowGradient::back).
+  void fused_update(std::size_t layer, const float* input, std::size_t rows, FusedUpdate& fused,
+                    float* back);
   // L1/L2: adds the penalties' gradients to grads and returns the penalty.
   double add_penalties(const float* params, float* grads);
   double penalty(const float* params) const;

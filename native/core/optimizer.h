@@ -58,6 +58,9 @@ StepConstants step_constants(const OptimizerSpec& spec, float lr, std::int64_t s
 // Σ_r input[r·input_stride + i]·δ[r] (+ the L1/L2 penalties' gradient of the row's current
 // weights); when `input` is null, the single bias row Σ_r δ[r]. Each element is then clipped to
 // ±clip when clip > 0.
+// With `back`, the same pass also forms the backward product δ·Wᵀ of the layer below: before
+// row i of W is updated, back[r·back_stride + i] = Σ_j W[i][j]·δ[r][j] (its f' not applied).
+// Row i is in L1 for its update by then, so the product costs no pass over W of its own.
 struct RowGradient {
   const float* input = nullptr;
   std::size_t input_stride = 0;
@@ -65,6 +68,8 @@ struct RowGradient {
   const float* delta = nullptr;  // rows × n
   std::size_t n = 0;
   float l1 = 0.0f, two_l2 = 0.0f, clip = 0.0f;
+  float* back = nullptr;  // rows × back_stride, or null
+  std::size_t back_stride = 0;
 };
 
 // Applies one update to params[begin, end) with the element-wise code compiled for `isa`.

@@ -8,6 +8,7 @@ import { RMSprop } from '../../src/optimizers/rmsprop.ts';
 import { SGD } from '../../src/optimizers/sgd.ts';
 import { Sequential, type ModelOptions } from '../../src/model.ts';
 import { Random } from '../../src/random.ts';
+import { ACTIVATIONS } from '../../src/spec.ts';
 import { randomMatrix, randomTargets, shaped } from '../helpers/data.ts';
 import { availableKernels } from '../helpers/native.ts';
 import { relativeError } from '../helpers/tolerance.ts';
@@ -91,5 +92,39 @@ describe.each(availableKernels())('training parity, %s kernel', (kernel) => {
       expect(relativeError(layer.bias, ref.bias)).toBeLessThan(TRAINING_TOLERANCE);
     });
     native.dispose();
+  });
+
+  // Batches of 1–4 rows take the fused path: each row of ∂L/∂W is formed inside the optimizer's
+  // loop, and the layer's backward product δ·Wᵀ inside the same pass over W (then f' of the layer
+  // below on whole rows). Every activation's f' goes through that path here.
+  it.each(ACTIVATIONS)('20 momentum steps of batches of 1, 2, 3 and 4 with %s hidden layers end on the same weights', async (hidden) => {
+    for (const batchSize of [1, 2, 3, 4]) {
+      const random = new Random(batchSize);
+      const rows = batchSize * 10;
+      const x = randomMatrix(random, rows, 12);
+      const labels = Int32Array.from({ length: rows }, () => random.below(4));
+      const options = (backend: 'native' | 'reference'): ModelOptions => ({
+        inputSize: 12,
+        layers: [{ units: 16, activation: hidden }, { units: 24, activation: hidden }, { units: 4, activation: 'softmax' }],
+        loss: 'sparseCategoricalCrossEntropy',
+        optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
+        seed: 5,
+        backend,
+        ...(backend === 'native' ? { kernel } : {}),
+      });
+      const native = new Sequential(options('native'));
+      const reference = new Sequential(options('reference'));
+      const fit = { epochs: 2, batchSize, seed: 7 };
+      const [a, b] = await Promise.all([native.fit(shaped(x, rows, 12), labels, fit), reference.fit(shaped(x, rows, 12), labels, fit)]);
+      expect(relativeError(a.loss, b.loss), `batch ${batchSize} loss`).toBeLessThan(TRAINING_TOLERANCE);
+      const initial = new Sequential(options('reference')).getWeights();
+      native.getWeights().forEach((layer, l) => {
+        const ref = reference.getWeights()[l]!;
+        expect(relativeError(ref.kernel, initial[l]!.kernel), `batch ${batchSize} layer ${l} moved`).toBeGreaterThan(1e-3);
+        expect(relativeError(layer.kernel, ref.kernel), `batch ${batchSize} layer ${l} weights`).toBeLessThan(TRAINING_TOLERANCE);
+        expect(relativeError(layer.bias, ref.bias), `batch ${batchSize} layer ${l} bias`).toBeLessThan(TRAINING_TOLERANCE);
+      });
+      native.dispose();
+    }
   });
 });

@@ -164,10 +164,32 @@ inline std::uint32_t update_generic(const OptimizerSpec& spec, const StepConstan
   return apply_rule(spec, k, p, slots, begin, end, [g](std::size_t i) { return g[i]; });
 }
 
+// back[r] = Σ_j w[j]·δ[r][j] for the R rows of δ, in one pass over w. Sixteen partial sums per
+// row, added lane by lane: that vectorises without reassociating a float sum, so every ISA
+// computes the same expression (only FMA contraction differs).
+template <std::size_t R>
+inline void dot_rows(const float* w, const float* d, std::size_t n, float* back,
+                     std::size_t back_stride) {
+  constexpr std::size_t kLanes = 16;
+  float acc[R][kLanes] = {};
+  std::size_t j = 0;
+  for (; j + kLanes <= n; j += kLanes) {
+    for (std::size_t r = 0; r < R; ++r) {
+      for (std::size_t l = 0; l < kLanes; ++l) acc[r][l] += w[j + l] * d[r * n + j + l];
+    }
+  }
+  for (std::size_t r = 0; r < R; ++r) {
+    float sum = 0.0f;
+    for (std::size_t l = 0; l < kLanes; ++l) sum += acc[r][l];
+    for (std::size_t t = j; t < n; ++t) sum += w[t] * d[r * n + t];
+    back[r * back_stride] = sum;
+  }
+}
+
 // Rows [i0, i1) of a layer for a batch of R rows (R known at compile time, so the sum over the
 // batch is one unrolled expression and each row is a single pass): element j of row i gets
 // Σ_r a_r·δ[r][j] with a_r = input[r][i] (for the bias row, a_r = 1: the plain Σ_r δ[r][j]),
-// then the row's penalties, then the clip.
+// then the row's penalties, then the clip. With row.back, the row's backward product first.
 template <std::size_t R>
 inline std::uint32_t update_rows_r(const OptimizerSpec& spec, const StepConstants& k,
                                    const RowGradient& row, std::size_t i0, std::size_t i1,
@@ -185,6 +207,7 @@ inline std::uint32_t update_rows_r(const OptimizerSpec& spec, const StepConstant
     for (int s = 0; s < kMaxOptimizerSlots; ++s) {
       if (slots[s]) sr[s] = slots[s] + i * n;
     }
+    if (row.back && !bias) dot_rows<R>(pr, d, n, row.back + i, row.back_stride);
     auto sum = [&](std::size_t j) {
       float g = a[0] * d[j];
       for (std::size_t r = 1; r < R; ++r) g += a[r] * d[r * n + j];
