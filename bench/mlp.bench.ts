@@ -155,12 +155,11 @@ export async function mlpSection(ctx: BenchContext): Promise<SectionResult> {
       ['fastprop native step (measured above)', num(us(one?.native)), num(one?.native), ratio(divide(one?.native, one?.torch))],
       [`floor: update, SGD momentum over ${floor.parameters.toLocaleString('en-US')} parameters (16 B each)`, num(floor.updateUs), '', ''],
       ['floor: forward products x·W, 3 layers (4 B per weight)', num(floor.forwardUs), '', ''],
-      ['floor: backward products δ·Wᵀ, layers 2 and 3', num(floor.backwardUs), '', ''],
       ['floor: the sum — no step of this design can be faster', num(floor.totalUs), num(1e6 / floor.totalUs), ratio(divide(1e6 / floor.totalUs, one?.torch))],
       ['the 5× target: PyTorch\'s step ÷ 5', num(us(one?.torch) / 5), num((one?.torch ?? Number.NaN) * 5), '5.00×'],
     ],
     notes: [
-      'each floor part is one memory pass timed on its own (benchmark.js median) with the kernels training uses (bench/batch-one-floor.ts); a batch-1 step fuses its gradient into the update, so these passes are the traffic it has left',
+      'each floor part is one memory pass timed on its own (benchmark.js median) with the kernels training uses (bench/batch-one-floor.ts); a batch-1 step fuses its gradient and its backward products δ·Wᵀ into the update pass over W, so these two passes are the traffic it has left',
     ],
   };
   const x = (v: number) => `${v.toFixed(2)}×`;
