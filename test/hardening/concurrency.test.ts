@@ -19,7 +19,9 @@ const options = (seed: number): ModelOptions => ({
   backend: 'native',
   seed,
 });
-const fit = { epochs: 30, batchSize: 32, seed: 2 };
+// Long enough that the predict loop runs many times while the fits are in flight, on a fast
+// machine too (at 30 epochs it once managed only 5 rounds).
+const fit = { epochs: 120, batchSize: 32, seed: 2 };
 
 it('six models training at once under parallel predicts match their sequential results', async () => {
   const seeds = [1, 2, 3, 4, 5, 6];
