@@ -179,6 +179,14 @@ inline void load16(Lanes16& v, const float* p) { std::memcpy(&v, p, sizeof v); }
 template <std::size_t R>
 inline void dot_rows(const float* w, const float* d, std::size_t n, float* back,
                      std::size_t back_stride) {
+  if (n < 16) {  // a narrow layer (XOR's): plain sums, no vector set-up and lane reduction
+    for (std::size_t r = 0; r < R; ++r) {
+      float sum = 0.0f;
+      for (std::size_t t = 0; t < n; ++t) sum += w[t] * d[r * n + t];
+      back[r * back_stride] = sum;
+    }
+    return;
+  }
   Lanes16 acc[R][2] = {};
   std::size_t j = 0;
   Lanes16 w0, w1, d0, d1;
