@@ -12,8 +12,9 @@
  *   --json FILE        also write the raw numbers as JSON
  *   --write-results    rewrite bench/RESULTS.md with this run's tables and machine
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { backendInfo } from '../dist/index.js';
 import type { BenchContext, SectionResult } from './context.ts';
@@ -84,6 +85,7 @@ const report = [header, ...tables].join('\n\n');
 process.stdout.write(`${report}\n`);
 
 if (values.json !== undefined) {
+  mkdirSync(dirname(values.json), { recursive: true });  // bench/out/ is not in a fresh clone
   writeFileSync(values.json, `${JSON.stringify({ machine: started, threads, quick, kernels: info.kernels, results: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, { ...(v.data as object), targets: v.targets }])) }, null, 2)}\n`);
   ctx.log(`raw numbers written to ${values.json}`);
 }
