@@ -227,15 +227,7 @@ double Mlp::backward(const float* params, const float* x, const Targets& targets
       // δ_l·W_lᵀ is formed row by row inside the update pass (RowGradient::back), from each row
       // of W_l just before it is updated; the mask and f' follow once every row is done.
       fused_update(l, input, rows, *fused, delta_prev_.data());
-      const LayerSpec& below = spec_.layers[l - 1];
-      const std::size_t m = below.units;
-      float* prev = delta_prev_.data();
-      if (dropout_on_[l - 1]) {
-        const float* mask = mask_[l - 1].data();
-        for (std::size_t i = 0; i < rows * m; ++i) prev[i] *= mask[i];
-      }
-      activation_backward(gemm_.isa(), below.activation, below.leaky_slope, z_[l - 1].data(),
-                          a_[l - 1].data(), prev, rows, m);
+      derivative_below(l, 0, rows);
       std::swap(delta_, delta_prev_);
       continue;
     }
@@ -256,13 +248,8 @@ double Mlp::backward(const float* params, const float* x, const Targets& targets
       gemm_.sgemm(Trans::kNo, Trans::kYes, rows, m, n, 1.0f, delta, n, w, n, 0.0f, prev, m, nullptr,
                   row_wise ? nullptr : &epilogue);
       if (row_wise) {
-        parallel_range(rows, kMinElementsPerThread / m + 1, [&](std::size_t r0, std::size_t r1) {
-          if (mask) {
-            for (std::size_t i = r0 * m; i < r1 * m; ++i) prev[i] *= mask[i];
-          }
-          activation_backward(gemm_.isa(), below.activation, below.leaky_slope, z + r0 * m, a + r0 * m,
-                              prev + r0 * m, r1 - r0, m);
-        });
+        parallel_range(rows, kMinElementsPerThread / m + 1,
+                       [&](std::size_t r0, std::size_t r1) { derivative_below(l, r0, r1); });
       }
     }
     if (fused) {
@@ -287,6 +274,18 @@ double Mlp::backward(const float* params, const float* x, const Targets& targets
   }
   if (!fused && has_penalty(spec_)) loss += add_penalties(params, grads);
   return loss;
+}
+
+void Mlp::derivative_below(std::size_t l, std::size_t r0, std::size_t r1) {
+  const LayerSpec& below = spec_.layers[l - 1];
+  const std::size_t m = below.units;
+  float* prev = delta_prev_.data();
+  if (dropout_on_[l - 1]) {
+    const float* mask = mask_[l - 1].data();
+    for (std::size_t i = r0 * m; i < r1 * m; ++i) prev[i] *= mask[i];
+  }
+  activation_backward(gemm_.isa(), below.activation, below.leaky_slope, z_[l - 1].data() + r0 * m,
+                      a_[l - 1].data() + r0 * m, prev + r0 * m, r1 - r0, m);
 }
 
 void Mlp::fused_update(std::size_t l, const float* input, std::size_t rows, FusedUpdate& fused,

@@ -110,6 +110,10 @@ class Mlp {
   // parameters instead — unless the loss is not finite, in which case nothing is updated.
   double backward(const float* params, const float* x, const Targets& targets, std::size_t rows,
                   float* grads, FusedUpdate* fused = nullptr);
+  // Rows [r0, r1) of δ·W_lᵀ in delta_prev_ become δ_{l−1}: times layer l−1's dropout mask, if
+  // on, and its f'. For the products that cannot fuse it into their epilogue (softmax below,
+  // the fused small-batch update).
+  void derivative_below(std::size_t l, std::size_t r0, std::size_t r1);
   // With `back` (rows × the layer's inputs), also forms δ·Wᵀ there (see RowGradient::back).
   void fused_update(std::size_t layer, const float* input, std::size_t rows, FusedUpdate& fused,
                     float* back);

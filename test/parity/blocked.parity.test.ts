@@ -41,9 +41,10 @@ describe.each(availableKernels())('native (%s kernel) vs reference, batch 300', 
       const expected = mlp.gradients(model.spec, flat, x, { labels }, BATCH);
       const actual = model.gradients(shaped(x, BATCH, SIZES[0]), labels);
       expect(Math.abs(actual.loss - expected.loss) / Math.abs(expected.loss)).toBeLessThan(PARITY_TOLERANCE);
+      const weights = model.getWeights();
       for (const [l, layer] of actual.layers.entries()) {
-        const w = model.getWeights()[l]!;
-        const offset = model.getWeights().slice(0, l).reduce((sum, p) => sum + p.kernel.length + p.bias.length, 0);
+        const w = weights[l]!;
+        const offset = weights.slice(0, l).reduce((sum, p) => sum + p.kernel.length + p.bias.length, 0);
         const expectedKernel = expected.grads.subarray(offset, offset + w.kernel.length);
         const expectedBias = expected.grads.subarray(offset + w.kernel.length, offset + w.kernel.length + w.bias.length);
         expect(relativeError(layer.kernel, expectedKernel), `layer ${l} weights`).toBeLessThan(PARITY_TOLERANCE);
