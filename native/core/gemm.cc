@@ -111,6 +111,29 @@ void scale_c(std::size_t m, std::size_t n, float beta, float* c, std::size_t ldc
   }
 }
 
+// Continues the column sums of op(B) over one packed B micro-panel (`depth` rows of `nr` floats,
+// of which the first `cols` are real columns): sums[j] += row p's value, p in order. The sums
+// run on across k blocks, so each is the plain sequential Σ_p op(B)[p][j], whatever the blocking.
+void add_panel_rows(const float* panel, std::size_t depth, std::size_t nr, std::size_t cols,
+                    float* sums) {
+  constexpr std::size_t kMaxNr = 64;
+  float acc[kMaxNr];
+  for (std::size_t j = 0; j < nr; ++j) acc[j] = j < cols ? sums[j] : 0.0f;
+  for (std::size_t p = 0; p < depth; ++p) {
+    const float* row = panel + p * nr;
+    for (std::size_t j = 0; j < nr; ++j) acc[j] += row[j];
+  }
+  for (std::size_t j = 0; j < cols; ++j) sums[j] = acc[j];
+}
+
+// The same sums read from op(B) in place, for the paths that do not pack B.
+void add_b_rows(const float* b, std::size_t ldb, bool tb, std::size_t k, std::size_t n,
+                float* sums) {
+  for (std::size_t p = 0; p < k; ++p) {
+    for (std::size_t j = 0; j < n; ++j) sums[j] += tb ? b[j * ldb + p] : b[p * ldb + j];
+  }
+}
+
 // One call's operands, as seen by the loops.
 struct Problem {
   bool ta, tb;
@@ -124,6 +147,7 @@ struct Problem {
   std::size_t ldc;
   const float* bias;
   const Epilogue* epilogue;
+  float* b_sums;  // running column sums of op(B), or null
 
   // Hands a finished block of C to the epilogue, if any.
   void finished(std::size_t i0, std::size_t j0, std::size_t rows, std::size_t cols) const {
@@ -262,6 +286,8 @@ void Gemm::Impl::small_m(const Problem& p, const Region& r, const Tile& kt, cons
     for (std::size_t j0 = r.j0; j0 < r.j1; j0 += nr) {
       const std::size_t n_valid = std::min(nr, r.j1 - j0);
       kt.pack_b(p.tb, p.b_block(p0, j0), p.ldb, kc, n_valid, pb);
+      // Every region packs all of B's rows for its columns; the one holding row 0 sums them.
+      if (p.b_sums && r.i0 == 0) add_panel_rows(pb, kc, nr, n_valid, p.b_sums + j0);
       // While the kernels run on this panel, pull the next panel's source lines towards L2,
       // a slice before each kernel call, so its packing does not wait on memory.
       const std::size_t jn = j0 + nr;
@@ -292,6 +318,10 @@ void Gemm::Impl::large_m(const Problem& p, const Region& r, const Tile& kt, cons
       const float beta = q == 0 ? p.beta : 1.0f;
       const float* bias = q + 1 == kb.count ? p.bias : nullptr;
       kt.pack_b(p.tb, p.b_block(p0, jc), p.ldb, kc, ncur, pb);
+      if (p.b_sums && r.i0 == 0) {
+        for (std::size_t jr = 0; jr < ncur; jr += nr)
+          add_panel_rows(pb + jr * kc, kc, nr, std::min(nr, ncur - jr), p.b_sums + jc + jr);
+      }
       for (std::size_t ic = r.i0; ic < r.i1; ic += mc) {
         const std::size_t mcur = std::min(mc, r.i1 - ic);
         kt.pack_a(p.ta, p.a_block(ic, p0), p.lda, mcur, kc, pa);
@@ -338,15 +368,21 @@ ThreadPool* Gemm::pool() const { return impl_->pool; }
 
 void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k, float alpha,
                  const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta,
-                 float* c, std::size_t ldc, const float* bias, const Epilogue* epilogue) {
-  if (m == 0 || n == 0) return;
+                 float* c, std::size_t ldc, const float* bias, const Epilogue* epilogue,
+                 float* b_sums) {
+  if (b_sums) std::fill(b_sums, b_sums + n, 0.0f);
+  if (m == 0 || n == 0) {
+    if (b_sums) add_b_rows(b, ldb, tb == Trans::kYes, k, n, b_sums);
+    return;
+  }
   if (k == 0 || alpha == 0.0f) {
-    scale_c(m, n, beta, c, ldc, bias);  // BLAS rule: A and B are not read
+    scale_c(m, n, beta, c, ldc, bias);  // BLAS rule: A and B are not read for the product
+    if (b_sums) add_b_rows(b, ldb, tb == Trans::kYes, k, n, b_sums);
     if (epilogue) epilogue->apply(epilogue->context, 0, 0, m, n);
     return;
   }
   const Problem p{ta == Trans::kYes, tb == Trans::kYes, m, n, k, alpha, beta, a, lda, b, ldb,
-                  c, ldc, bias, epilogue};
+                  c, ldc, bias, epilogue, b_sums};
   Impl& im = *impl_;
   const KernelTable& kt = *im.kt;
   if (!p.ta && m <= kernels::kTinyRows) {
@@ -363,6 +399,7 @@ void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
       const std::size_t j1 = std::min(n, blocks * (part + 1) / std::size_t(threads) * 64);
       if (j0 < j1) {
         kt.tiny(p.tb, m, j0, j1, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
+        if (b_sums) add_b_rows(p.b_block(0, j0), ldb, p.tb, k, j1 - j0, b_sums + j0);
         p.finished(0, j0, m, j1 - j0);
       }
     });

@@ -15,6 +15,9 @@
 // one call per block streams its rows (and the epilogue's other operands) contiguously, where a
 // call per 14×32 tile read z in short strided runs and cost 4% of a batch-1024 step.
 // The dense layers use it to apply the activation (forward) or its derivative (backward).
+// `b_sums`, when given, receives the n column sums of op(B), Σ_p op(B)[p][j] in p order (not
+// scaled by alpha): a dense layer's bias gradient Σ_rows δ, taken from the packed panels of δ
+// while they are in cache instead of in a separate pass over δ.
 //
 // Backprop needs three shapes of it:  Z = X·W (kNo,kNo),  dX = dZ·Wᵀ (kNo,kYes),
 // dW = Xᵀ·dZ (kYes,kNo, beta = 1 to accumulate).
@@ -52,7 +55,7 @@ class Gemm {
   void sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k, float alpha,
              const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta,
              float* c, std::size_t ldc, const float* bias = nullptr,
-             const Epilogue* epilogue = nullptr);
+             const Epilogue* epilogue = nullptr, float* b_sums = nullptr);
 
   Isa isa() const;
   ThreadPool* pool() const;

@@ -257,18 +257,10 @@ double Mlp::backward(const float* params, const float* x, const Targets& targets
     } else {
       float* dw = grads + spec_.weights_offset(l);
       float* db = grads + spec_.bias_offset(l);
-      // ∂L/∂W = inputᵀ·δ   (input read transposed in place)
+      // ∂L/∂W = inputᵀ·δ (input read transposed in place), and ∂L/∂b = Σ_rows δ, each column
+      // summed in row order by the product as it packs δ.
       gemm_.sgemm(Trans::kYes, Trans::kNo, layer.inputs, n, rows, 1.0f, input, layer.inputs, delta, n,
-                  0.0f, dw, n);
-      // ∂L/∂b = Σ_rows δ: each column summed in row order, so the split over columns between
-      // threads never changes a value.
-      parallel_range(n, 64, [&](std::size_t j0, std::size_t j1) {
-        std::fill(db + j0, db + j1, 0.0f);
-        for (std::size_t r = 0; r < rows; ++r) {
-          const float* dr = delta + r * n;
-          for (std::size_t j = j0; j < j1; ++j) db[j] += dr[j];
-        }
-      });
+                  0.0f, dw, n, nullptr, nullptr, db);
     }
     if (l > 0) std::swap(delta_, delta_prev_);
   }
