@@ -25,6 +25,12 @@ void activation_forward(Isa isa, Activation f, float slope, const float* z, floa
 void activation_backward(Isa isa, Activation f, float slope, const float* z, const float* a,
                          float* g, std::size_t rows, std::size_t n);
 
+// Whether activation_backward gives the same bits when handed a = f(z) in place of z: true when
+// f' reads only a (sigmoid, tanh, softmax, linear), or reads z only through z > 0 and
+// a > 0 ⟺ z > 0 (relu, elu, leaky relu with a slope ≥ 0; NaN fails both tests alike). For
+// these, a layer need not keep z: f runs in place over the product's output.
+bool derivative_from_output(Activation f, float slope);
+
 // Numerically stable logistic function.
 float sigmoid(float z);
 

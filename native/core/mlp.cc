@@ -93,7 +93,14 @@ Mlp::Mlp(ModelSpec spec, Isa isa, ThreadPool* pool)
       a_(spec_.layers.size()),
       mask_(spec_.layers.size()),
       dropped_(spec_.layers.size()),
-      dropout_on_(spec_.layers.size(), false) {}
+      dropout_on_(spec_.layers.size(), false) {
+  // The last layer keeps z: the losses read it (log-softmax, logits).
+  for (std::size_t l = 0; l < spec_.layers.size(); ++l) {
+    const LayerSpec& layer = spec_.layers[l];
+    z_is_a_.push_back(l + 1 < spec_.layers.size() &&
+                      derivative_from_output(layer.activation, layer.leaky_slope));
+  }
+}
 
 template <typename Fn>
 void Mlp::parallel_range(std::size_t n, std::size_t min_per_thread, const Fn& fn) {
@@ -122,7 +129,7 @@ void Mlp::reserve(std::size_t rows) {
   if (rows <= capacity_) return;
   for (std::size_t l = 0; l < spec_.layers.size(); ++l) {
     const std::size_t size = rows * spec_.layers[l].units;
-    z_[l].resize(size);
+    if (!z_is_a_[l]) z_[l].resize(size);
     a_[l].resize(size);
     if (spec_.layers[l].dropout > 0) {
       mask_[l].resize(size);
@@ -144,7 +151,7 @@ void Mlp::forward(const float* params, const float* x, std::size_t rows, std::in
     const float* w = params + spec_.weights_offset(l);
     const float* b = params + spec_.bias_offset(l);
     const std::size_t n = layer.units;
-    float* z = z_[l].data();
+    float* z = z_of(l);
     float* a = a_[l].data();
     // z = input·W + b, the bias added in the product's write-back and, but for softmax (which
     // needs whole rows), a = f(z) applied to each block as it is finished.
@@ -211,7 +218,7 @@ double Mlp::add_penalties(const float* params, float* grads) {
 double Mlp::backward(const float* params, const float* x, const Targets& targets,
                      std::size_t rows, float* grads, FusedUpdate* fused) {
   const std::size_t last = spec_.layers.size() - 1;
-  double loss = loss_and_delta(gemm_.isa(), spec_.loss, spec_.layers[last], z_[last].data(), a_[last].data(),
+  double loss = loss_and_delta(gemm_.isa(), spec_.loss, spec_.layers[last], z_of(last), a_[last].data(),
                                targets, rows, delta_.data(), spec_.huber_delta);
   if (fused) {
     // The penalty of the weights as they are, and no update at all after a non-finite loss.
@@ -238,7 +245,7 @@ double Mlp::backward(const float* params, const float* x, const Targets& targets
       const float* w = params + spec_.weights_offset(l);
       float* prev = delta_prev_.data();
       const float* mask = dropout_on_[l - 1] ? mask_[l - 1].data() : nullptr;
-      const float* z = z_[l - 1].data();
+      const float* z = z_of(l - 1);
       const float* a = a_[l - 1].data();
       // f' (and the dropout mask) applied to each block of δ·Wᵀ as the product finishes it, but
       // for softmax, whose Jacobian mixes a whole row.
@@ -276,7 +283,7 @@ void Mlp::derivative_below(std::size_t l, std::size_t r0, std::size_t r1) {
     const float* mask = mask_[l - 1].data();
     for (std::size_t i = r0 * m; i < r1 * m; ++i) prev[i] *= mask[i];
   }
-  activation_backward(gemm_.isa(), below.activation, below.leaky_slope, z_[l - 1].data() + r0 * m,
+  activation_backward(gemm_.isa(), below.activation, below.leaky_slope, z_of(l - 1) + r0 * m,
                       a_[l - 1].data() + r0 * m, prev + r0 * m, r1 - r0, m);
 }
 
@@ -358,7 +365,7 @@ Mlp::Evaluation Mlp::evaluate(const float* params, const float* x, const Targets
     Targets chunk;
     if (labels) chunk.labels = targets.labels + start;
     else chunk.values = targets.values + start * n;
-    result.loss_sum += loss_value(spec_.loss, z_[last].data(), a_[last].data(), chunk, count, n,
+    result.loss_sum += loss_value(spec_.loss, z_of(last), a_[last].data(), chunk, count, n,
                                   spec_.huber_delta) *
                        double(count);
     result.metric += metric_sum(spec_.loss, a_[last].data(), chunk, count, n);

@@ -128,7 +128,12 @@ class Mlp {
   ModelSpec spec_;
   Gemm gemm_;
   std::size_t capacity_ = 0;          // rows the buffers below hold
+  // Each layer's z = input·W + b and a = f(z). A hidden layer whose f' can be had from a
+  // (derivative_from_output) keeps no z: f runs in place and z_of() is its a. Its forward pass
+  // then writes one buffer instead of two, and its backward pass reads one.
   std::vector<std::vector<float>> z_, a_;
+  std::vector<bool> z_is_a_;
+  float* z_of(std::size_t l) { return z_is_a_[l] ? a_[l].data() : z_[l].data(); }
   // For layers with dropout: the masks (0 or 1/(1 − rate)) and the dropped activations that
   // feed the next layer; a_ keeps the activations before dropout for f'.
   std::vector<std::vector<float>> mask_, dropped_;
