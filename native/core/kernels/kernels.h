@@ -25,6 +25,7 @@
 // the caller splits the m and n loops.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 
 #include "../dispatch.h"
@@ -199,6 +200,27 @@ void tiny_rows(bool trans_b, std::size_t j0, std::size_t j1, std::size_t k, floa
     // narrow layer (XOR's 4 units) does not pay for 64-wide accumulators and partial loops. The
     // block width never changes a value: each element's sum runs p = 0, 1, … in order.
     std::size_t jb = j0;
+    if (kM == 1) {
+      // One row: stream B row by row through an L1 row of accumulators, up to 512 columns at
+      // a time. Going down 64-column strips instead reads B in 256-byte pieces a whole row
+      // apart, which the prefetchers follow badly (a 784×512 layer: 27 µs against 17 µs on
+      // one thread). The sums run p = 0, 1, … as in tiny_block.
+      constexpr std::size_t kChunk = 512;
+      alignas(64) float acc[kChunk];
+      for (; jb + 64 <= j1;) {
+        const std::size_t w = std::min(kChunk, (j1 - jb) / 64 * 64);
+        for (std::size_t l = 0; l < w; ++l) acc[l] = 0.0f;
+        for (std::size_t p = 0; p < k; ++p) {
+          const float av = a[p];
+          const float* row = b + p * ldb + jb;
+          for (std::size_t l = 0; l < w; ++l) acc[l] += av * row[l];
+        }
+        float* out = c + jb;
+        for (std::size_t l = 0; l < w; ++l)
+          out[l] = alpha * acc[l] + (beta == 0.0f ? 0.0f : beta * out[l]) + (bias ? bias[jb + l] : 0.0f);
+        jb += w;
+      }
+    }
     for (; jb + 64 <= j1; jb += 64) tiny_block<kM, 64>(jb, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
     for (; jb + 16 <= j1; jb += 16) tiny_block<kM, 16>(jb, k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
     // The last < 16 columns in blocks of 8, 4, 2, 1: every block full, its loops unrolled.
