@@ -12,6 +12,8 @@ import { PARITY_TOLERANCE, relativeError } from '../helpers/tolerance.ts';
 const SHAPES: [m: number, n: number, k: number][] = [
   [1, 1, 1], [1, 17, 5], [17, 1, 5], [5, 7, 1], [7, 13, 5], [33, 47, 29],
   [64, 64, 64], [65, 97, 130], [100, 200, 300], [3, 300, 1000], [257, 31, 513],
+  // One row and n ≥ 64: B streamed row by row, 512 columns at a time, then the narrow blocks.
+  [1, 600, 37], [1, 130, 9],
 ];
 const TRANSPOSES = [[false, false], [false, true], [true, false], [true, true]] as const;
 
@@ -47,8 +49,8 @@ describe.each(availableKernels())('sgemm with the %s kernel', (kernel) => {
     });
   });
 
-  // 300 rows: the blocked path; 3 rows: the tiny-m path (B streamed unpacked).
-  it.each([[300, false], [3, false], [3, true]] as const)('gives bitwise the same result on 1 and 2 threads (m %i, B transposed %s)', (m, transB) => {
+  // 300 rows: the blocked path; 1 and 3 rows: the tiny-m paths (B streamed unpacked).
+  it.each([[300, false], [3, false], [3, true], [1, false]] as const)('gives bitwise the same result on 1 and 2 threads (m %i, B transposed %s)', (m, transB) => {
     const random = new Random(5);
     const [n, k] = [520, 784];
     const a = randomMatrix(random, m, k);
