@@ -26,6 +26,10 @@ constexpr std::size_t kFusedMaxRows = 4;
 // thread costs more than it saves.
 constexpr std::size_t kMinElementsPerThread = 1 << 14;
 
+// Partial sums of layer 0's product at batch size 1 (Mlp::layer0_ahead): a fixed number, so that
+// the sums never depend on the thread count; two per thread on two cores.
+constexpr std::size_t kAheadChunks = 4;
+
 // The epilogues the products run on each finished block of C (gemm.h): element-wise, so a
 // block's result is the same as a whole-matrix pass's.
 struct ForwardEpilogue {
@@ -93,7 +97,8 @@ Mlp::Mlp(ModelSpec spec, Isa isa, ThreadPool* pool)
       a_(spec_.layers.size()),
       mask_(spec_.layers.size()),
       dropped_(spec_.layers.size()),
-      dropout_on_(spec_.layers.size(), false) {
+      dropout_on_(spec_.layers.size(), false),
+      ahead_(kAheadChunks * spec_.layers[0].units) {
   // The last layer keeps z: the losses read it (log-softmax, logits).
   for (std::size_t l = 0; l < spec_.layers.size(); ++l) {
     const LayerSpec& layer = spec_.layers[l];
@@ -144,7 +149,39 @@ void Mlp::reserve(std::size_t rows) {
   capacity_ = rows;
 }
 
-void Mlp::forward(const float* params, const float* x, std::size_t rows, std::int64_t dropout_step) {
+template <typename Fn>
+void Mlp::for_each_ahead_chunk(const Fn& fn) {
+  const std::size_t in = spec_.layers[0].inputs, n = spec_.layers[0].units;
+  auto chunk = [&](std::size_t c, int) { fn(c, in * c / kAheadChunks, in * (c + 1) / kAheadChunks); };
+  ThreadPool* pool = gemm_.pool();
+  if (pool && pool->size() > 1 && in * n >= 2 * kMinElementsPerThread) {
+    pool->parallel_for(kAheadChunks, chunk);
+  } else {
+    for (std::size_t c = 0; c < kAheadChunks; ++c) chunk(c, 0);
+  }
+}
+
+void Mlp::layer0_ahead(const float* params, const float* x, float* z) {
+  const std::size_t n = spec_.layers[0].units;
+  float* acc = ahead_.data();
+  if (!ahead_ready_) {
+    std::fill(ahead_.begin(), ahead_.end(), 0.0f);
+    const float* w = params + spec_.weights_offset(0);
+    for_each_ahead_chunk([&](std::size_t c, std::size_t r0, std::size_t r1) {
+      accumulate_rows(gemm_.isa(), x, w, r0, r1, n, acc + c * n);
+    });
+  }
+  ahead_ready_ = false;
+  const float* b = params + spec_.bias_offset(0);
+  for (std::size_t j = 0; j < n; ++j) {
+    float sum = acc[j];
+    for (std::size_t c = 1; c < kAheadChunks; ++c) sum += acc[c * n + j];
+    z[j] = sum + b[j];
+  }
+}
+
+void Mlp::forward(const float* params, const float* x, std::size_t rows, std::int64_t dropout_step,
+                  bool ahead) {
   const float* input = x;
   for (std::size_t l = 0; l < spec_.layers.size(); ++l) {
     const LayerSpec& layer = spec_.layers[l];
@@ -158,9 +195,14 @@ void Mlp::forward(const float* params, const float* x, std::size_t rows, std::in
     const ForwardEpilogue fused{gemm_.isa(), &layer, z, a, n};
     const Epilogue epilogue{&ForwardEpilogue::apply, &fused};
     const bool row_wise = layer.activation == Activation::kSoftmax;
-    gemm_.sgemm(Trans::kNo, Trans::kNo, rows, n, layer.inputs, 1.0f, input, layer.inputs, w, n,
-                0.0f, z, n, b, row_wise ? nullptr : &epilogue);
-    if (row_wise) {
+    if (l == 0 && ahead && rows == 1) {
+      layer0_ahead(params, input, z);
+      activation_forward(gemm_.isa(), layer.activation, layer.leaky_slope, z, a, 1, n);
+    } else {
+      gemm_.sgemm(Trans::kNo, Trans::kNo, rows, n, layer.inputs, 1.0f, input, layer.inputs, w, n,
+                  0.0f, z, n, b, row_wise ? nullptr : &epilogue);
+    }
+    if (row_wise && !(l == 0 && ahead && rows == 1)) {
       parallel_range(rows, kMinElementsPerThread / n + 1, [&](std::size_t r0, std::size_t r1) {
         activation_forward(gemm_.isa(), layer.activation, layer.leaky_slope, z + r0 * n, a + r0 * n, r1 - r0, n);
       });
@@ -295,9 +337,9 @@ void Mlp::fused_update(std::size_t l, const float* input, std::size_t rows, Fuse
   const std::size_t w_offset = spec_.weights_offset(l), b_offset = spec_.bias_offset(l);
   const Isa isa = gemm_.isa();
   std::atomic<bool> finite{true};
-  // Rows per thread: enough elements to be worth a wake-up (a 10-unit layer stays on one thread).
-  const std::size_t min_rows = std::max<std::size_t>(16, kMinElementsPerThread / n);
-  parallel_range(in + 1, min_rows, [&](std::size_t i0, std::size_t i1) {
+  // Rows [i0, i1) of W, then the bias when i1 passes row `in` (the bias's slot in the split);
+  // with `ahead_acc`, also the next step's partial sum of x·W over those rows (layer0_ahead).
+  auto run = [&](std::size_t i0, std::size_t i1, float* ahead_acc) {
     RowGradient row;
     row.input_stride = in;
     row.rows = rows;
@@ -308,8 +350,9 @@ void Mlp::fused_update(std::size_t l, const float* input, std::size_t rows, Fuse
     row.clip = job.clip_value;
     row.back = back;
     row.back_stride = in;
-    // Rows [i0, i1) of W, then the bias when the chunk reaches row `in` (the bias's slot in
-    // the split); each row's slots sit at the same offset as its parameters.
+    row.ahead_x = ahead_acc ? ahead_x_ : nullptr;
+    row.ahead_acc = ahead_acc;
+    // Each row's slots sit at the same offset as its parameters.
     auto update = [&](std::size_t offset, std::size_t r0, std::size_t r1) {
       float* slots[kMaxOptimizerSlots] = {nullptr, nullptr};
       for (int s = 0; s < kMaxOptimizerSlots; ++s) {
@@ -329,7 +372,20 @@ void Mlp::fused_update(std::size_t l, const float* input, std::size_t rows, Fuse
       ok &= update(b_offset, 0, 1);
     }
     if (!ok) finite.store(false, std::memory_order_relaxed);
-  });
+  };
+  if (l == 0 && ahead_x_) {
+    // Split as layer0_ahead's partial sums are, whatever the thread count; the last chunk
+    // takes the bias.
+    std::fill(ahead_.begin(), ahead_.end(), 0.0f);
+    for_each_ahead_chunk([&](std::size_t c, std::size_t r0, std::size_t r1) {
+      run(r0, c + 1 == kAheadChunks ? in + 1 : r1, ahead_.data() + c * n);
+    });
+    ahead_ready_ = true;
+  } else {
+    // Rows per thread: enough elements to be worth a wake-up (a 10-unit layer stays on one thread).
+    const std::size_t min_rows = std::max<std::size_t>(16, kMinElementsPerThread / n);
+    parallel_range(in + 1, min_rows, [&](std::size_t i0, std::size_t i1) { run(i0, i1, nullptr); });
+  }
   if (!finite.load()) fused.finite = false;
 }
 
@@ -380,6 +436,10 @@ TrainOutcome Mlp::train(const TrainJob& job) {
   const std::size_t count = spec_.parameter_count();
   const std::size_t per_epoch = batches_per_epoch(job.epoch_rows, job.batch_size);
   reserve(std::min(job.batch_size, job.epoch_rows));
+  // Batch size 1 without a global norm clip: every step takes the fused path with one row, and
+  // each step's update of W_0 also starts the next step's layer-0 product (layer0_ahead).
+  const bool ahead = job.batch_size == 1 && job.clip_norm == 0.0f;
+  ahead_ready_ = false;  // the parameters may have changed since the last job
   TrainOutcome outcome;
   for (std::size_t i = 0; i < job.batch_count; ++i) {
     if (job.cancel && job.cancel->load(std::memory_order_relaxed)) {
@@ -407,12 +467,17 @@ TrainOutcome Mlp::train(const TrainJob& job) {
     if (labels) batch_targets.labels = batch_labels_.data();
     else batch_targets.values = batch_t_.data();
 
-    forward(job.params, batch_x_.data(), rows, step);
+    forward(job.params, batch_x_.data(), rows, step, ahead);
     job.batch_metric[i] = metric_sum(spec_.loss, a_.back().data(), batch_targets, rows, n);
     const float lr = job.learning_rates ? job.learning_rates[i] : job.optimizer.learning_rate;
     if (rows <= kFusedMaxRows && job.clip_norm == 0.0f) {
       FusedUpdate fused{&job, step_constants(job.optimizer, lr, step)};
+      if (ahead && i + 1 < job.batch_count) {
+        const std::size_t next = batch + 1;  // batch size 1: batch b of an epoch is its row b
+        ahead_x_ = job.x + std::size_t(job.order[next / per_epoch * job.epoch_rows + next % per_epoch]) * in;
+      }
       const double loss = backward(job.params, batch_x_.data(), batch_targets, rows, job.grads, &fused);
+      ahead_x_ = nullptr;
       job.batch_loss[i] = loss;
       if (!std::isfinite(loss)) {
         outcome.reason = StopReason::kNonFiniteLoss;  // nothing was updated

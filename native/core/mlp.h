@@ -95,8 +95,21 @@ class Mlp {
 
  private:
   void reserve(std::size_t rows);
-  // `dropout_step` ≥ 1 turns dropout on, with the masks of that optimizer step.
-  void forward(const float* params, const float* x, std::size_t rows, std::int64_t dropout_step = 0);
+  // `dropout_step` ≥ 1 turns dropout on, with the masks of that optimizer step. `ahead`: a
+  // batch-1 training step, whose layer-0 product is layer0_ahead().
+  void forward(const float* params, const float* x, std::size_t rows, std::int64_t dropout_step = 0,
+               bool ahead = false);
+  // Batch size 1: layer 0's product x·W_0 + b_0 for one row, as kAheadChunks partial sums over
+  // fixed ranges of W_0's rows, added in order. A training step at batch size 1 is memory-bound,
+  // and W_0 is most of its traffic: so while a step updates W_0 it also forms the next step's
+  // partial sums from the rows it has just written (RowGradient::ahead_acc), and the next step
+  // does not read W_0 again. When they were not formed ahead (a job's first step), they are
+  // formed here, by the same code in the same order: the bits never depend on which happened.
+  void layer0_ahead(const float* params, const float* x, float* z);
+  // Runs fn(chunk, row0, row1) for the kAheadChunks row ranges of layer 0, on the pool when the
+  // layer is big enough (which thread takes which chunk does not change any value).
+  template <typename Fn>
+  void for_each_ahead_chunk(const Fn& fn);
   // For small training batches, backward() can apply the optimizer update layer by layer as it
   // goes, computing each row of ∂L/∂W just before updating that row of W: ∂L/∂W is then never
   // written out and read back, which is most of a small batch's memory traffic.
@@ -141,6 +154,9 @@ class Mlp {
   std::vector<float> delta_, delta_prev_;
   std::vector<float> batch_x_, batch_t_;
   std::vector<std::int32_t> batch_labels_;
+  std::vector<float> ahead_;         // kAheadChunks × layer 0's units: partial sums of x·W_0
+  bool ahead_ready_ = false;         // ahead_ holds the coming step's partial sums
+  const float* ahead_x_ = nullptr;   // during a batch-1 step's backward pass: the next step's x
 };
 
 }  // namespace fastprop::core

@@ -51,6 +51,11 @@ bool optimizer_update(Isa isa, const OptimizerSpec& spec, const StepConstants& k
   return kernels_for(isa).update(spec, k, params, grads, slots, begin, end) == 0;
 }
 
+void accumulate_rows(Isa isa, const float* x, const float* w, std::size_t i0, std::size_t i1,
+                     std::size_t n, float* acc) {
+  kernels_for(isa).accumulate_rows(x, w, i0, i1, n, acc);
+}
+
 bool optimizer_update_rows(Isa isa, const OptimizerSpec& spec, const StepConstants& k,
                            const RowGradient& row, std::size_t i0, std::size_t i1, float* params,
                            float* const* slots) {

@@ -70,6 +70,11 @@ struct RowGradient {
   float l1 = 0.0f, two_l2 = 0.0f, clip = 0.0f;
   float* back = nullptr;  // rows × back_stride, or null
   std::size_t back_stride = 0;
+  // With `ahead_acc` (batch size 1 only), the next step's forward product for this layer starts
+  // in the same pass over W: once row i holds its new values, ahead_x[i]·(row i) is added into
+  // the n floats of ahead_acc (accumulate_rows, in row order). Not for the bias row.
+  const float* ahead_x = nullptr;
+  float* ahead_acc = nullptr;
 };
 
 // Applies one update to params[begin, end) with the element-wise code compiled for `isa`.
@@ -77,6 +82,12 @@ struct RowGradient {
 // memory traffic).
 bool optimizer_update(Isa isa, const OptimizerSpec& spec, const StepConstants& k, float* params,
                       const float* grads, float* const* slots, std::size_t begin, std::size_t end);
+
+// acc[0, n) += Σ_{i ∈ [i0, i1)} x[i]·w[i·n + j], the rows added one after the other in order, by
+// the same compiled code as RowGradient::ahead_acc: a partial sum of x·W started here and one
+// started in an update pass over the same rows give the same bits.
+void accumulate_rows(Isa isa, const float* x, const float* w, std::size_t i0, std::size_t i1,
+                     std::size_t n, float* acc);
 
 // Updates rows [i0, i1) of a layer, forming each element's gradient just as it is applied (it is
 // never stored): `params` and `slots` point at the layer's row 0 (or at the bias).

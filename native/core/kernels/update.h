@@ -28,9 +28,14 @@ using UpdateRowsFn = std::uint32_t (*)(const OptimizerSpec& spec, const StepCons
                                        const RowGradient& row, std::size_t i0, std::size_t i1,
                                        float* p, float* const* slots);
 
+// acc[0, n) += x[i]·(row i of w) for i = i0, i0 + 1, … (see accumulate_rows in ../optimizer.h).
+using AccumulateRowsFn = void (*)(const float* x, const float* w, std::size_t i0, std::size_t i1,
+                                  std::size_t n, float* acc);
+
 struct UpdateKernels {
   UpdateFn update;
   UpdateRowsFn update_rows;
+  AccumulateRowsFn accumulate_rows;
 };
 
 const UpdateKernels& update_kernels_scalar();
@@ -217,6 +222,24 @@ inline void dot_rows(const float* w, const float* d, std::size_t n, float* back,
   }
 }
 
+// acc[0, n) += a·w[0, n). One compiled body per ISA file, never inlined or cloned: the update
+// pass (RowGradient::ahead_acc) and accumulate_rows_generic both call it, so their sums are the
+// same bits whatever the compiler would have made of each call site (FMA contraction,
+// vectorisation).
+#if defined(__clang__)
+#define FASTPROP_ONE_BODY __attribute__((noinline))
+#else
+#define FASTPROP_ONE_BODY __attribute__((noipa))
+#endif
+inline FASTPROP_ONE_BODY void axpy_row(float a, const float* w, std::size_t n, float* acc) {
+  for (std::size_t j = 0; j < n; ++j) acc[j] += a * w[j];
+}
+
+inline void accumulate_rows_generic(const float* x, const float* w, std::size_t i0,
+                                    std::size_t i1, std::size_t n, float* acc) {
+  for (std::size_t i = i0; i < i1; ++i) axpy_row(x[i], w + i * n, n, acc);
+}
+
 // Rows [i0, i1) of a layer for a batch of R rows (R known at compile time, so the sum over the
 // batch is one unrolled expression and each row is a single pass): element j of row i gets
 // Σ_r a_r·δ[r][j] with a_r = input[r][i] (for the bias row, a_r = 1: the plain Σ_r δ[r][j]),
@@ -246,13 +269,14 @@ inline std::uint32_t update_rows_r(const OptimizerSpec& spec, const StepConstant
     };
     if (l1 == 0.0f && two_l2 == 0.0f && clip <= 0.0f) {
       check |= apply_rule(spec, k, pr, sr, 0, n, sum);
-      continue;
+    } else {
+      check |= apply_rule(spec, k, pr, sr, 0, n, [&](std::size_t j) {
+        float g = sum(j) + l1 * float((pr[j] > 0.0f) - (pr[j] < 0.0f)) + two_l2 * pr[j];
+        if (clip > 0.0f) g = g < -clip ? -clip : (g > clip ? clip : g);
+        return g;
+      });
     }
-    check |= apply_rule(spec, k, pr, sr, 0, n, [&](std::size_t j) {
-      float g = sum(j) + l1 * float((pr[j] > 0.0f) - (pr[j] < 0.0f)) + two_l2 * pr[j];
-      if (clip > 0.0f) g = g < -clip ? -clip : (g > clip ? clip : g);
-      return g;
-    });
+    if (row.ahead_acc && !bias) axpy_row(row.ahead_x[i], pr, n, row.ahead_acc);  // row i is final
   }
   return check;
 }

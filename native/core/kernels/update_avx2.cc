@@ -8,7 +8,7 @@
 namespace fastprop::core::kernels {
 
 const UpdateKernels& update_kernels_avx2() {
-  static const UpdateKernels table{&update_generic, &update_rows_generic};
+  static const UpdateKernels table{&update_generic, &update_rows_generic, &accumulate_rows_generic};
   return table;
 }
 
