@@ -154,12 +154,12 @@ export async function mlpSection(ctx: BenchContext): Promise<SectionResult> {
     rows: [
       ['fastprop native step (measured above)', num(us(one?.native)), num(one?.native), ratio(divide(one?.native, one?.torch))],
       [`floor: update, SGD momentum over ${floor.parameters.toLocaleString('en-US')} parameters (16 B each)`, num(floor.updateUs), '', ''],
-      ['floor: forward products x·W, 3 layers (4 B per weight)', num(floor.forwardUs), '', ''],
+      ['floor: forward products x·W, layers 2 and 3 (4 B per weight)', num(floor.forwardUs), '', ''],
       ['floor: the sum — no step of this design can be faster', num(floor.totalUs), num(1e6 / floor.totalUs), ratio(divide(1e6 / floor.totalUs, one?.torch))],
       ['the 5× target: PyTorch\'s step ÷ 5', num(us(one?.torch) / 5), num((one?.torch ?? Number.NaN) * 5), '5.00×'],
     ],
     notes: [
-      'each floor part is one memory pass timed on its own (benchmark.js median) with the kernels training uses (bench/batch-one-floor.ts); a batch-1 step fuses its gradient and its backward products δ·Wᵀ into the update pass over W, so these two passes are the traffic it has left',
+      'each floor part is one memory pass timed on its own (benchmark.js median) with the kernels training uses (bench/batch-one-floor.ts); a batch-1 step fuses its gradient and its backward products δ·Wᵀ into the update pass over W, and the layer-1 product x·W_0 of the next step into the update of W_0, so these passes are the traffic it has left',
     ],
   };
   const x = (v: number) => `${v.toFixed(2)}×`;
