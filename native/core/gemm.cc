@@ -116,14 +116,17 @@ void scale_c(std::size_t m, std::size_t n, float beta, float* c, std::size_t ldc
 // run on across k blocks, so each is the plain sequential Σ_p op(B)[p][j], whatever the blocking.
 void add_panel_rows(const float* panel, std::size_t depth, std::size_t nr, std::size_t cols,
                     float* sums) {
-  constexpr std::size_t kMaxNr = 64;
-  float acc[kMaxNr];
-  for (std::size_t j = 0; j < nr; ++j) acc[j] = j < cols ? sums[j] : 0.0f;
-  for (std::size_t p = 0; p < depth; ++p) {
-    const float* row = panel + p * nr;
-    for (std::size_t j = 0; j < nr; ++j) acc[j] += row[j];
+  constexpr std::size_t kWidth = 32;  // the widest tile's NR (AVX-512); wider panels take turns
+  for (std::size_t j0 = 0; j0 < cols; j0 += kWidth) {
+    const std::size_t w = std::min(kWidth, cols - j0);
+    float acc[kWidth];
+    for (std::size_t j = 0; j < w; ++j) acc[j] = sums[j0 + j];
+    for (std::size_t p = 0; p < depth; ++p) {
+      const float* row = panel + p * nr + j0;
+      for (std::size_t j = 0; j < w; ++j) acc[j] += row[j];
+    }
+    for (std::size_t j = 0; j < w; ++j) sums[j0 + j] = acc[j];
   }
-  for (std::size_t j = 0; j < cols; ++j) sums[j] = acc[j];
 }
 
 // The same sums read from op(B) in place, for the paths that do not pack B.

@@ -201,11 +201,11 @@ void Mlp::forward(const float* params, const float* x, std::size_t rows, std::in
     } else {
       gemm_.sgemm(Trans::kNo, Trans::kNo, rows, n, layer.inputs, 1.0f, input, layer.inputs, w, n,
                   0.0f, z, n, b, row_wise ? nullptr : &epilogue);
-    }
-    if (row_wise && !(l == 0 && ahead && rows == 1)) {
-      parallel_range(rows, kMinElementsPerThread / n + 1, [&](std::size_t r0, std::size_t r1) {
-        activation_forward(gemm_.isa(), layer.activation, layer.leaky_slope, z + r0 * n, a + r0 * n, r1 - r0, n);
-      });
+      if (row_wise) {
+        parallel_range(rows, kMinElementsPerThread / n + 1, [&](std::size_t r0, std::size_t r1) {
+          activation_forward(gemm_.isa(), layer.activation, layer.leaky_slope, z + r0 * n, a + r0 * n, r1 - r0, n);
+        });
+      }
     }
     input = a;
     dropout_on_[l] = dropout_step > 0 && layer.dropout > 0;

@@ -64,8 +64,8 @@ describe.each([
   });
 
   it('trains to the reference\'s weights', async () => {
-    // Dropout draws differ between backends' masks only if the seeds' streams differ; they are
-    // the same by design (see Mlp::forward), so the runs can be compared.
+    // Both backends draw the same dropout masks (one generator per step and layer, see
+    // Mlp::forward), so the two runs can be compared weight by weight.
     const native = new Sequential(options('native', 2, optimizer));
     const reference = new Sequential(options('reference', 1, optimizer));
     await native.fit(x, labels, fit());
