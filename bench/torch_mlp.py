@@ -31,7 +31,13 @@ p.add_argument('--seconds', type=float, default=2.0, help='time budget per measu
 p.add_argument('--samples', type=int, default=5, help='timed chunks per measurement (median)')
 p.add_argument('--rss-seconds', type=float, default=0.0, help='peak-RSS run instead of timings')
 p.add_argument('--serve', action='store_true', help='answer JSON requests on stdin')
+p.add_argument('--keep-subnormals', action='store_true',
+               help='leave subnormal floats on (torch default); without it, flushed to zero as fastprop does')
 args = p.parse_args()
+# Before any thread starts, so torch's threads inherit the mode. Without it, SGD momentum leaves
+# the velocities of weights with zero gradient as stuck subnormals, which cost an Intel core a
+# microcode assist on every update: PyTorch at its best flushes them, as fastprop does.
+flush = torch.set_flush_denormal(not args.keep_subnormals)
 torch.set_num_threads(args.threads)
 torch.manual_seed(0)
 
@@ -81,7 +87,8 @@ def gemm_call(shape):
     c = torch.empty(m, n)
     return (lambda: torch.mm(a, b, out=c)), 2 * m * k * n
 
-out = {'system': f'torch {torch.__version__}', 'threads': args.threads}
+out = {'system': f'torch {torch.__version__}', 'threads': args.threads,
+       'flush_subnormals': flush and not args.keep_subnormals}
 if args.serve:
     cached = {}  # the last batch's or shape's closure only: a 2048² GEMM holds 48 MB
     print(json.dumps(out), flush=True)

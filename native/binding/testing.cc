@@ -9,6 +9,7 @@
 #include "binding/convert.h"
 #include "binding/spec.h"
 #include "core/dispatch.h"
+#include "core/float_mode.h"
 #include "core/gemm.h"
 #include "core/optimizer.h"
 #include "core/peak_probe.h"
@@ -49,6 +50,7 @@ Napi::Value sgemm_for_tests(const Napi::CallbackInfo& info) {
 
   auto pool = env.GetInstanceData<AddonData>()->pool(threads);
   core::Gemm gemm(isa, pool.get());
+  const core::FlushSubnormals flush;  // the float mode training computes in
   gemm.sgemm(ta ? core::Trans::kYes : core::Trans::kNo, tb ? core::Trans::kYes : core::Trans::kNo, m, n,
              k, alpha, a, lda, b, ldb, beta, c, ldc, bias);
   return env.Undefined();
@@ -77,6 +79,7 @@ Napi::Value optimizer_update_for_tests(const Napi::CallbackInfo& info) {
 
   const core::StepConstants k = core::step_constants(spec, lr, std::int64_t(step));
   auto pool = env.GetInstanceData<AddonData>()->pool(threads);
+  const core::FlushSubnormals flush;  // the float mode training computes in
   std::atomic<bool> finite{true};
   // Contiguous equal parts, one per thread, as Mlp::train splits its update.
   const std::size_t parts = std::size_t(threads);

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "activations.h"
+#include "float_mode.h"
 #include "losses.h"
 #include "random.h"
 #include "thread_pool.h"
@@ -390,6 +391,7 @@ void Mlp::fused_update(std::size_t l, const float* input, std::size_t rows, Fuse
 }
 
 void Mlp::predict(const float* params, const float* x, std::size_t rows, float* out) {
+  const FlushSubnormals flush;  // float_mode.h
   const std::size_t in = spec_.input_size(), n = spec_.output_size();
   reserve(std::min(rows, kInferenceChunk));
   for (std::size_t start = 0; start < rows; start += kInferenceChunk) {
@@ -402,6 +404,7 @@ void Mlp::predict(const float* params, const float* x, std::size_t rows, float* 
 
 double Mlp::gradients(const float* params, const float* x, const Targets& targets,
                       std::size_t rows, float* grads) {
+  const FlushSubnormals flush;  // float_mode.h
   reserve(rows);
   forward(params, x, rows);
   return backward(params, x, targets, rows, grads);
@@ -409,6 +412,7 @@ double Mlp::gradients(const float* params, const float* x, const Targets& target
 
 Mlp::Evaluation Mlp::evaluate(const float* params, const float* x, const Targets& targets,
                               std::size_t rows, std::size_t chunk_rows) {
+  const FlushSubnormals flush;  // float_mode.h
   const std::size_t in = spec_.input_size(), n = spec_.output_size();
   const bool labels = uses_labels(spec_.loss);
   chunk_rows = std::max<std::size_t>(1, chunk_rows);
@@ -431,6 +435,7 @@ Mlp::Evaluation Mlp::evaluate(const float* params, const float* x, const Targets
 }
 
 TrainOutcome Mlp::train(const TrainJob& job) {
+  const FlushSubnormals flush;  // float_mode.h
   const std::size_t in = spec_.input_size(), n = spec_.output_size();
   const bool labels = uses_labels(spec_.loss);
   const std::size_t count = spec_.parameter_count();
