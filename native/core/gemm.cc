@@ -254,7 +254,8 @@ Split choose_split(std::size_t m, std::size_t n, std::size_t k, std::size_t mr, 
 
 struct Gemm::Impl {
   Isa isa;
-  ThreadPool* pool;
+  ThreadPool* pool;       // the active pool: null while set_single_thread(true)
+  ThreadPool* full_pool;  // the pool given at construction
   const KernelTable* kt;
   std::vector<Buffer> a_buf;  // per thread: packed A block
   std::vector<Buffer> b_buf;  // per thread: packed B block, or one micro-panel (small m)
@@ -364,6 +365,7 @@ Gemm::Gemm(Isa isa, ThreadPool* pool) : impl_(std::make_unique<Impl>()) {
   }
   impl_->isa = isa;
   impl_->pool = pool;
+  impl_->full_pool = pool;
   impl_->kt = &table_for(isa);
   const int threads = pool ? pool->size() : 1;
   impl_->a_buf.resize(static_cast<std::size_t>(threads));
@@ -381,6 +383,8 @@ std::size_t Gemm::workspace_bytes() const {
   return bytes;
 }
 ThreadPool* Gemm::pool() const { return impl_->pool; }
+
+void Gemm::set_single_thread(bool single) { impl_->pool = single ? nullptr : impl_->full_pool; }
 
 void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k, float alpha,
                  const float* a, std::size_t lda, const float* b, std::size_t ldb, float beta,

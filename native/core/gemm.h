@@ -58,7 +58,10 @@ class Gemm {
              const Epilogue* epilogue = nullptr, float* b_sums = nullptr);
 
   Isa isa() const;
+  // The pool products run on: null while single_thread is set, or if there is none.
   ThreadPool* pool() const;
+  // While set, products run on the calling thread alone. Results do not depend on it.
+  void set_single_thread(bool single);
   // Bytes of packing buffers held (they only grow), for reporting to the JS engine.
   std::size_t workspace_bytes() const;
 

@@ -8,6 +8,7 @@
 #include "float_mode.h"
 #include "losses.h"
 #include "random.h"
+#include "thread_choice.h"
 #include "thread_pool.h"
 
 namespace fastprop::core {
@@ -445,8 +446,17 @@ TrainOutcome Mlp::train(const TrainJob& job) {
   // each step's update of W_0 also starts the next step's layer-0 product (layer0_ahead).
   const bool ahead = job.batch_size == 1 && job.clip_norm == 0.0f;
   ahead_ready_ = false;  // the parameters may have changed since the last job
+  // Batch-1 steps on a pool run on all threads or on one, whichever the clock says is faster
+  // (thread_choice.h); the job ends on all threads, however it ends.
+  const bool choose_threads = ahead && gemm_.pool() && gemm_.pool()->size() > 1;
+  ThreadChoice choice;
+  struct AllThreadsAtExit {
+    Gemm& gemm;
+    ~AllThreadsAtExit() { gemm.set_single_thread(false); }
+  } all_threads_at_exit{gemm_};
   TrainOutcome outcome;
   for (std::size_t i = 0; i < job.batch_count; ++i) {
+    if (choose_threads) gemm_.set_single_thread(choice.single_thread(i));
     if (job.cancel && job.cancel->load(std::memory_order_relaxed)) {
       outcome.reason = StopReason::kCancelled;
       return outcome;

@@ -5,7 +5,10 @@
 // its work into calls: a batch callback makes every step its own call (always from scratch),
 // without one the whole run is one call (ahead after its first step). Also held on 1 and 2
 // threads (the layer is big enough for the partial sums to be split between them), with dropout
-// on layer 0, an L2 penalty and a per-step schedule in play, and to the reference twin.
+// on layer 0, an L2 penalty and a per-step schedule in play, and to the reference twin. The
+// one-call runs take 120 steps, so on 2 threads they pass through both sides of the native
+// thread choice (native/core/thread_choice.h: 32 steps on all threads, 32 on one, then the
+// faster of the two).
 import { describe, expect, it } from 'vitest';
 import { Sequential, type FitOptions, type ModelOptions } from '../../src/model.ts';
 import { Adam } from '../../src/optimizers/adam.ts';
