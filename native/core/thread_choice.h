@@ -7,10 +7,14 @@
 // cores share one memory bandwidth. Results are bitwise the same on any thread count (every
 // split is fixed, see README "Determinism"), so the choice can follow the clock.
 //
-// Per period of kPeriod steps: kProbe steps on all threads, kProbe on one, then the faster for
-// the rest of the period, so a change in the machine's load is followed within one period.
+// Per period of kPeriod steps: kProbe steps on all threads, kProbe on one, then the side with
+// the faster median step for the rest of the period (a median, so that one step delayed by
+// another process does not decide), and so a change in the machine's load is followed within
+// one period.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstddef>
 
@@ -25,14 +29,9 @@ class ThreadChoice {
   bool single_thread(std::size_t i) {
     const std::size_t phase = i % kPeriod;
     const Clock::time_point now = Clock::now();
-    if (phase == 0) {
-      start_ = now;
-    } else if (phase == kProbe) {
-      all_threads_time_ = now - start_;
-      start_ = now;
-    } else if (phase == 2 * kProbe) {
-      single_wins_ = now - start_ < all_threads_time_;
-    }
+    if (phase > 0 && phase <= 2 * kProbe) steps_[phase - 1] = now - last_;  // the step just done
+    last_ = now;
+    if (phase == 2 * kProbe) single_wins_ = median(kProbe) < median(0);
     if (phase < kProbe) return false;
     if (phase < 2 * kProbe) return true;
     return single_wins_;
@@ -40,8 +39,13 @@ class ThreadChoice {
 
  private:
   using Clock = std::chrono::steady_clock;
-  Clock::time_point start_{};
-  Clock::duration all_threads_time_{};
+  Clock::duration median(std::size_t first) {
+    auto begin = steps_.begin() + first, mid = begin + kProbe / 2;
+    std::nth_element(begin, mid, begin + kProbe);
+    return *mid;
+  }
+  std::array<Clock::duration, 2 * kProbe> steps_{};  // all threads, then one
+  Clock::time_point last_{};
   bool single_wins_ = false;
 };
 
