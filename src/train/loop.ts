@@ -255,18 +255,28 @@ function recordGroupedEpochs(
   const { losses, metrics, rates, completed, perEpoch, rows, batchSize, seconds } = run;
   const metricHistory = options.metric ? history[options.metric]! : undefined;
   const metricRows = rows * options.metricPerRow;
+  // Each history array is written in a pass of its own, by index (not push): for 10,000 tiny
+  // epochs, interleaved pushes onto four arrays took ~1 ms of an ~7 ms XOR run.
+  const base = history.loss.length;
+  const loss = history.loss, learningRate = history.learningRate, perSecond = history.seconds;
   for (let e = 0; e < completed; e++) {
     let lossSum = 0;
-    let metricSum = 0;
     for (let b = 0, at = e * perEpoch; b < perEpoch; b++, at++) {
       lossSum += losses[at]! * Math.min(batchSize, rows - b * batchSize);
-      metricSum += metrics[at]!;
     }
-    history.loss.push(lossSum / rows);
-    metricHistory?.push(metricSum / metricRows);
-    history.learningRate.push(rates[(e + 1) * perEpoch - 1]!);
-    history.seconds.push(seconds);
+    loss[base + e] = lossSum / rows;
   }
+  if (metricHistory) {
+    const metricBase = metricHistory.length;
+    for (let e = 0; e < completed; e++) {
+      let metricSum = 0;
+      for (let at = e * perEpoch; at < (e + 1) * perEpoch; at++) metricSum += metrics[at]!;
+      metricHistory[metricBase + e] = metricSum / metricRows;
+    }
+  }
+  const rateBase = learningRate.length, secondsBase = perSecond.length;
+  for (let e = 0; e < completed; e++) learningRate[rateBase + e] = rates[(e + 1) * perEpoch - 1]!;
+  for (let e = 0; e < completed; e++) perSecond[secondsBase + e] = seconds;
 }
 
 export function epochLogs(state: TrainingState, options: Pick<LoopOptions, 'metric' | 'metricPerRow' | 'validation'>, epoch: number, loss: number, metric: number, learningRate: number, seconds: number): EpochLogs {
