@@ -15,8 +15,6 @@
 // the same pool.
 #include "thread_pool.h"
 
-#include "float_mode.h"
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -26,6 +24,8 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "float_mode.h"
 
 namespace fastprop::core {
 namespace {
@@ -93,7 +93,7 @@ struct ThreadPool::Impl {
   }
 
   void worker_loop(int thread) {
-  const FlushSubnormals flush;  // for life: a worker runs only core work (float_mode.h)
+    const FlushSubnormals flush;  // for life: a worker runs only core work (float_mode.h)
     std::uint64_t seen = work.load() >> 32;
     auto fresh = [&](std::uint64_t w) { return (w >> 32) != seen && (w & 0xFFFFFFFFu) != kClosed; };
     for (;;) {
