@@ -23,6 +23,11 @@ constexpr std::size_t kInferenceChunk = 256;
 // loops (at baseline flags), which beat a GEMM when there are this few rows to sum; beyond, the
 // GEMM's SIMD kernels win.
 constexpr std::size_t kFusedMaxRows = 4;
+// Batches up to this size choose their thread count by timing (ThreadChoice). Measured on a
+// 2-core Xeon (bench/profile-fit.mjs, 784-512-256-10): at batch 2, 1 thread gave 5.5–7.0k
+// samples/s against 2 threads' 3.6–4.5k; at batches 8 and 16 either side won by 10–20% from
+// run to run; at batch 64 two threads win clearly, and probing would only cost.
+constexpr std::size_t kChooseThreadsMaxRows = 16;
 
 // Element-wise passes are memory-bound: below this many elements per thread, waking a second
 // thread costs more than it saves.
@@ -446,9 +451,9 @@ TrainOutcome Mlp::train(const TrainJob& job) {
   // each step's update of W_0 also starts the next step's layer-0 product (layer0_ahead).
   const bool ahead = job.batch_size == 1 && job.clip_norm == 0.0f;
   ahead_ready_ = false;  // the parameters may have changed since the last job
-  // Batch-1 steps on a pool run on all threads or on one, whichever the clock says is faster
+  // Short steps on a pool run on all threads or on one, whichever the clock says is faster
   // (thread_choice.h); the job ends on all threads, however it ends.
-  const bool choose_threads = ahead && gemm_.pool() && gemm_.pool()->size() > 1;
+  const bool choose_threads = job.batch_size <= kChooseThreadsMaxRows && gemm_.pool() && gemm_.pool()->size() > 1;
   ThreadChoice choice;
   struct AllThreadsAtExit {
     Gemm& gemm;

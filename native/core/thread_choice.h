@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Whether a run of short training steps goes faster on all the pool's threads or on one, decided
-// by timing both. A batch-1 step is a memory-bound pass of ~0.1–0.3 ms with a few thread syncs
-// in it, and which side wins depends on the machine and on what else runs on its cores:
-// measured, 2 threads gave 17k samples/s against 1 thread's 10.5k on an idle Zen 5, but 5.2–6.9k
-// against 8.7–10.0k there beside one busy process, and 4.7k against 5.7k on an idle Xeon whose
-// cores share one memory bandwidth. Results are bitwise the same on any thread count (every
+// by timing both. A small-batch step is a memory-bound pass of ~0.1–1 ms with a few thread syncs
+// in it, and which side wins depends on the machine and on what else runs on its cores. At
+// batch 1, measured: 2 threads gave 17k samples/s against 1 thread's 10.5k on an idle Zen 5,
+// but 5.2–6.9k against 8.7–10.0k there beside one busy process, and 4.7k against 5.7k on an
+// idle Xeon. Results are bitwise the same on any thread count (every
 // split is fixed, see README "Determinism"), so the choice can follow the clock.
 //
 // Per period of kPeriod steps: kProbe steps on all threads, kProbe on one, then the side with

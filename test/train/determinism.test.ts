@@ -22,9 +22,9 @@ const options = (threads: number): ModelOptions => ({
   threads,
 });
 
-async function train(threads: number): Promise<Buffer[]> {
+async function train(threads: number, batchSize = 128): Promise<Buffer[]> {
   const model = new Sequential(options(threads));
-  await model.fit(x, labels, { epochs: 2, batchSize: 128, seed: 4, clipNorm: 5 });
+  await model.fit(x, labels, batchSize === 128 ? { epochs: 2, batchSize, seed: 4, clipNorm: 5 } : { epochs: 1, batchSize, seed: 4 });
   const weights = model.getWeights().flatMap((w) => [Buffer.from(w.kernel.buffer), Buffer.from(w.bias.buffer)]);
   model.dispose();
   return weights;
@@ -38,4 +38,12 @@ it('gives bitwise-identical weights on 1 and 2 threads, and run after run', asyn
     expect(buffer.equals(two[i]!)).toBe(true);
     expect(buffer.equals(again[i]!)).toBe(true);
   });
+});
+
+it('gives bitwise-identical weights on 1 and 2 threads at batch size 8, across the native thread choice', async () => {
+  // 64 steps in one call: on 2 threads, 32 run on both threads and 32 on one while the native
+  // core times the two sides (native/core/thread_choice.h).
+  const one = await train(1, 8);
+  const two = await train(2, 8);
+  one.forEach((buffer, i) => expect(buffer.equals(two[i]!), `buffer ${i}`).toBe(true));
 });
