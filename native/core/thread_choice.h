@@ -4,8 +4,8 @@
 // in it, and which side wins depends on the machine and on what else runs on its cores. At
 // batch 1, measured: 2 threads gave 17k samples/s against 1 thread's 10.5k on an idle Zen 5,
 // but 5.2–6.9k against 8.7–10.0k there beside one busy process, and 4.7k against 5.7k on an
-// idle Xeon. Results are bitwise the same on any thread count (every
-// split is fixed, see README "Determinism"), so the choice can follow the clock.
+// idle Xeon. Results are bitwise the same on any thread count (every split is fixed, see README
+// "Determinism"), so the choice can follow the clock.
 //
 // Per period of kPeriod steps: kProbe steps on all threads, kProbe on one, then the side with
 // the faster median step for the rest of the period (a median, so that one step delayed by

@@ -256,7 +256,7 @@ function recordGroupedEpochs(
   const metricHistory = options.metric ? history[options.metric]! : undefined;
   const metricRows = rows * options.metricPerRow;
   // Each history array is written in a pass of its own, by index (not push): for 10,000 tiny
-  // epochs, interleaved pushes onto four arrays took ~1 ms of an ~7 ms XOR run.
+  // epochs (XOR), interleaved pushes onto four arrays cost ~0.5 ms more of an ~8 ms run.
   const base = history.loss.length;
   const loss = history.loss, learningRate = history.learningRate, perSecond = history.seconds;
   for (let e = 0; e < completed; e++) {
