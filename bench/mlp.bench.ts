@@ -122,7 +122,7 @@ export async function mlpSection(ctx: BenchContext): Promise<SectionResult> {
       num(r.tfjsCpu), num(r.tfjsWasm), torchCell(r.torch, torch), torchCell(r.torch1, torch1),
     ]),
     notes: [
-      `×N: threads. fastprop and TF.js: \`model.fit\` on a fixed synthetic dataset (≤ 1024 rows, reshuffled each epoch); PyTorch: bare training steps on one fixed batch (bench/torch_mlp.py), OpenBLAS unpinned, subnormals flushed to zero as fastprop does (torch.set_flush_denormal), the better of its threading layouts ${'missing' in torch ? '' : torch.describeLayouts()}`,
+      `×N: threads. fastprop and TF.js: \`model.fit\` on a fixed synthetic dataset (≤ 1024 rows, reshuffled each epoch); PyTorch: bare training steps on one fixed batch (bench/torch_mlp.py), OpenBLAS unpinned, ${'missing' in torch ? '' : torch.flushesSubnormals ? 'subnormals flushed to zero as fastprop does (torch.set_flush_denormal), ' : 'subnormals kept (this torch could not flush them), '}the better of its threading layouts ${'missing' in torch ? '' : torch.describeLayouts()}`,
       `all systems of a batch size timed in alternating rounds after warm-up: median of ${samples} chunks of ~${seconds} s each (${few} for the reference backend and TF.js)`,
       `reference backend only at batch ${[...REFERENCE_BATCHES].join(', ')} (float64 TypeScript; chunks ≤ 1 s); ${wasmInfo}; TF.js cpu is single-threaded JS`,
     ],

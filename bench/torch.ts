@@ -68,11 +68,14 @@ export class Torch {
   readonly system: string;
   readonly threads: number;
   readonly servers: readonly Server[];
+  /** Whether every runner reported subnormals flushed to zero (torch.set_flush_denormal). */
+  readonly flushesSubnormals: boolean;
 
-  private constructor(system: string, threads: number, servers: readonly Server[]) {
+  private constructor(system: string, threads: number, servers: readonly Server[], flushesSubnormals: boolean) {
     this.system = system;
     this.threads = threads;
     this.servers = servers;
+    this.flushesSubnormals = flushesSubnormals;
   }
 
   /** Starts the servers, or says why PyTorch is unavailable. */
@@ -81,8 +84,8 @@ export class Torch {
     const layouts = threads === 1 ? [[1, 1]] : [[1, threads], [threads, 1]];
     const servers = layouts.map(([omp, blas]) => new Server(omp!, blas!));
     try {
-      const hello = await Promise.all(servers.map((s) => s.next<{ system: string }>()));
-      return new Torch(hello[0]!.system, threads, servers);
+      const hello = await Promise.all(servers.map((s) => s.next<{ system: string; flush_subnormals?: boolean }>()));
+      return new Torch(hello[0]!.system, threads, servers, hello.every((h) => h.flush_subnormals === true));
     } catch (error) {
       for (const s of servers) s.close();
       process.stderr.write(`PyTorch runner failed: ${(error as Error).message}\n`);

@@ -9,22 +9,23 @@ import { availableKernels, nativeBinding } from '../helpers/native.ts';
 const flushes = process.arch === 'x64';
 const tiny = 1e-20;  // tiny·tiny = 1e-40, below the smallest normal float (1.18e-38)
 
-function oneWeightModel(threads: number): Sequential {
+/** x·w + 0 with one weight, native on 1 thread. */
+function oneWeightModel(weight: number): Sequential {
   const model = new Sequential({
     inputSize: 1,
     layers: [{ units: 1, activation: 'linear' }],
     loss: 'meanSquaredError',
     optimizer: new SGD({ learningRate: 1 }),
     seed: 1,
-    threads,
+    threads: 1,
   });
-  model.setWeights([{ kernel: new Float32Array([tiny]), bias: new Float32Array([0]) }]);
+  model.setWeights([{ kernel: new Float32Array([weight]), bias: new Float32Array([0]) }]);
   return model;
 }
 
 describe(`subnormal floats in the native core (${flushes ? 'flushed to zero' : 'kept'} on ${process.arch})`, () => {
   it('predict: a subnormal product comes out as zero, and the caller\'s thread keeps subnormals', () => {
-    const model = oneWeightModel(1);
+    const model = oneWeightModel(tiny);
     const out = model.predict({ data: new Float32Array([tiny]), shape: [1, 1] }).data[0]!;
     expect(out).toBe(flushes ? 0 : Math.fround(Math.fround(tiny) * Math.fround(tiny)));
     // The JS thread's own float mode is back as it was: doubles and float stores keep subnormals.
@@ -37,8 +38,7 @@ describe(`subnormal floats in the native core (${flushes ? 'flushed to zero' : '
   it('fit: a subnormal weight gradient leaves the weight as it was', async () => {
     // w = 0, x = 1e-20, y = 1e-20: δ = 2(wx − y) = −2e-20 is normal, so the bias moves;
     // ∂L/∂w = δ·x = −2e-40 is subnormal, so w moves only if subnormals are kept.
-    const model = oneWeightModel(1);
-    model.setWeights([{ kernel: new Float32Array([0]), bias: new Float32Array([0]) }]);
+    const model = oneWeightModel(0);
     await model.fit({ data: new Float32Array([tiny]), shape: [1, 1] }, { data: new Float32Array([tiny]), shape: [1, 1] }, {
       epochs: 1, batchSize: 1, shuffle: false,
     });
