@@ -236,7 +236,7 @@ constexpr double kPackFlopsPerFloat = 32;
 // packing it; split by rows, that product ran 8% faster on 2 threads (medians of 40 calls, 6
 // alternating runs: 2,780 → 2,522 µs).
 Split choose_split(std::size_t m, std::size_t n, std::size_t k, std::size_t mr, std::size_t nr,
-                   int threads) {
+                   int threads, bool by_rows_only) {
   const std::size_t t = static_cast<std::size_t>(threads);
   const std::size_t mp = div_up(m, mr), np = div_up(n, nr);
   // The busiest thread's rows (split m) or columns (split n), in whole panels.
@@ -245,7 +245,7 @@ Split choose_split(std::size_t m, std::size_t n, std::size_t k, std::size_t mr, 
   const double dm = double(m), dn = double(n), dk = double(k);
   const double by_rows = 2 * rows * dn * dk + kPackFlopsPerFloat * (rows + dn) * dk;
   const double by_cols = 2 * dm * cols * dk + kPackFlopsPerFloat * (dm + cols) * dk;
-  if (mp >= t && (np < t || by_rows < by_cols || (by_rows == by_cols && m > n)))
+  if (mp >= t && (by_rows_only || np < t || by_rows < by_cols || (by_rows == by_cols && m > n)))
     return {true, std::min(t, mp)};
   return {false, std::min(t, np)};
 }
@@ -430,7 +430,7 @@ void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
   const Tile& tile = pick_tile(kt, m);
   const KBlocks kb = k_blocks(k, m <= kt.m_small ? kt.kc_long : kt.kc);
   const int threads = im.threads_for(p);
-  const Split split = threads > 1 ? choose_split(m, n, k, tile.mr, tile.nr, threads)
+  const Split split = threads > 1 ? choose_split(m, n, k, tile.mr, tile.nr, threads, epilogue && epilogue->by_rows)
                                   : Split{false, 1};
   // Each thread runs the serial algorithm on its own rectangle of C with its own buffers: one
   // parallel_for per call, no barrier, and the packing of the split operand is split with it.

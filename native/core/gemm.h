@@ -41,6 +41,9 @@ struct Epilogue {
   void (*apply)(const void* context, std::size_t i0, std::size_t j0, std::size_t rows,
                 std::size_t cols);
   const void* context;
+  // Split C between threads by rows only, so that each block the epilogue gets is whole rows
+  // (when n fits one column block): for epilogues that work on rows of memory of their own.
+  bool by_rows = false;
 };
 
 // Owns the packing buffers and the kernel choice; one per model (not shared between

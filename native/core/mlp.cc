@@ -37,6 +37,50 @@ constexpr std::size_t kMinElementsPerThread = 1 << 14;
 // the sums never depend on the thread count; two per thread on two cores.
 constexpr std::size_t kAheadChunks = 4;
 
+// The optimizer applied to each finished block of ∂L/∂W as the product writes it, while the block
+// is still in cache, instead of in a pass of its own over every parameter after the backward
+// pass. Each block first gets its penalty gradients and the clip_value clamp, with the same
+// expressions as add_penalties and the clamping pass, so the result is the same bits. Blocks of
+// different threads are disjoint, and so are the parameters and slots they update.
+struct UpdateEpilogue {
+  Isa isa;
+  const TrainJob* job;
+  const StepConstants* constants;
+  std::size_t offset;      // the layer's W (or b) in the flat parameter array
+  std::size_t n;           // units: the row length of W
+  float l1, l2;            // the layer's penalties; 0 for a bias
+  std::atomic<bool>* finite;  // out: set false when an update made a parameter NaN or ±Inf
+
+  static void apply(const void* context, std::size_t i0, std::size_t j0, std::size_t rows,
+                    std::size_t cols) {
+    const auto& e = *static_cast<const UpdateEpilogue*>(context);
+    if (j0 == 0 && cols == e.n) {  // whole rows: one contiguous range
+      e.update(e.offset + i0 * e.n, e.offset + (i0 + rows) * e.n);
+      return;
+    }
+    for (std::size_t r = i0; r < i0 + rows; ++r) {
+      e.update(e.offset + r * e.n + j0, e.offset + r * e.n + j0 + cols);
+    }
+  }
+
+  // Parameters [begin, end) of the flat array, whose gradients are complete in job->grads.
+  void update(std::size_t begin, std::size_t end) const {
+    float* g = job->grads;
+    const float* w = job->params;
+    if (l1 != 0.0f || l2 != 0.0f) {
+      const float two_l2 = 2.0f * l2;
+      for (std::size_t i = begin; i < end; ++i) g[i] += l1 * float((w[i] > 0.0f) - (w[i] < 0.0f)) + two_l2 * w[i];
+    }
+    if (job->clip_value > 0.0f) {
+      const float c = job->clip_value;
+      for (std::size_t i = begin; i < end; ++i) g[i] = std::clamp(g[i], -c, c);
+    }
+    if (!optimizer_update(isa, job->optimizer, *constants, job->params, g, job->slots, begin, end)) {
+      finite->store(false, std::memory_order_relaxed);
+    }
+  }
+};
+
 // The epilogues the products run on each finished block of C (gemm.h): element-wise, so a
 // block's result is the same as a whole-matrix pass's.
 struct ForwardEpilogue {
@@ -279,7 +323,7 @@ double Mlp::backward(const float* params, const float* x, const Targets& targets
     const std::size_t n = layer.units;
     const float* input = l == 0 ? x : (dropout_on_[l - 1] ? dropped_[l - 1].data() : a_[l - 1].data());
     const float* delta = delta_.data();
-    if (l > 0 && fused) {
+    if (l > 0 && fused && !fused->in_products) {
       // δ_l·W_lᵀ is formed row by row inside the update pass (RowGradient::back), from each row
       // of W_l just before it is updated; the mask and f' follow once every row is done.
       fused_update(l, input, rows, *fused, delta_prev_.data());
@@ -308,8 +352,21 @@ double Mlp::backward(const float* params, const float* x, const Targets& targets
                        [&](std::size_t r0, std::size_t r1) { derivative_below(l, r0, r1); });
       }
     }
-    if (fused) {
+    if (fused && !fused->in_products) {
       fused_update(l, input, rows, *fused, nullptr);
+    } else if (fused) {
+      // ∂L/∂W = inputᵀ·δ as below, each block updated by the product's epilogue as it is
+      // finished (split by rows, so that blocks are whole rows of W); then the bias, whose
+      // gradient Σ_rows δ is complete once the product is done.
+      const std::size_t w_offset = spec_.weights_offset(l), b_offset = spec_.bias_offset(l);
+      std::atomic<bool> finite{true};
+      const UpdateEpilogue weights{gemm_.isa(), fused->job, &fused->constants, w_offset, n, layer.l1, layer.l2, &finite};
+      const Epilogue epilogue{&UpdateEpilogue::apply, &weights, true};
+      gemm_.sgemm(Trans::kYes, Trans::kNo, layer.inputs, n, rows, 1.0f, input, layer.inputs, delta, n,
+                  0.0f, grads + w_offset, n, nullptr, &epilogue, grads + b_offset);
+      const UpdateEpilogue bias{gemm_.isa(), fused->job, &fused->constants, b_offset, n, 0.0f, 0.0f, &finite};
+      bias.update(b_offset, b_offset + n);
+      if (!finite.load()) fused->finite = false;
     } else {
       float* dw = grads + spec_.weights_offset(l);
       float* db = grads + spec_.bias_offset(l);
@@ -490,8 +547,10 @@ TrainOutcome Mlp::train(const TrainJob& job) {
     forward(job.params, batch_x_.data(), rows, step, ahead);
     job.batch_metric[i] = metric_sum(spec_.loss, a_.back().data(), batch_targets, rows, n);
     const float lr = job.learning_rates ? job.learning_rates[i] : job.optimizer.learning_rate;
-    if (rows <= kFusedMaxRows && job.clip_norm == 0.0f) {
+    if (job.clip_norm == 0.0f) {
+      // The update inside the backward pass (FusedUpdate, mlp.h).
       FusedUpdate fused{&job, step_constants(job.optimizer, lr, step)};
+      fused.in_products = rows > kFusedMaxRows;
       if (ahead && i + 1 < job.batch_count) {
         const std::size_t next = batch + 1;  // batch size 1: batch b of an epoch is its row b
         ahead_x_ = job.x + std::size_t(job.order[next / per_epoch * job.epoch_rows + next % per_epoch]) * in;
@@ -510,6 +569,7 @@ TrainOutcome Mlp::train(const TrainJob& job) {
       }
       continue;
     }
+    // A global norm clip: every gradient first, then their norm, then one update pass.
     const double loss = backward(job.params, batch_x_.data(), batch_targets, rows, job.grads);
     job.batch_loss[i] = loss;
     if (!std::isfinite(loss)) {

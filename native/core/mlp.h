@@ -110,13 +110,18 @@ class Mlp {
   // layer is big enough (which thread takes which chunk does not change any value).
   template <typename Fn>
   void for_each_ahead_chunk(const Fn& fn);
-  // For small training batches, backward() can apply the optimizer update layer by layer as it
-  // goes, computing each row of ∂L/∂W just before updating that row of W: ∂L/∂W is then never
-  // written out and read back, which is most of a small batch's memory traffic.
+  // Without a global norm clip (which needs every gradient first), backward() applies the
+  // optimizer update layer by layer as it goes. Batches of up to kFusedMaxRows rows compute each
+  // row of ∂L/∂W just before updating that row of W (fused_update): ∂L/∂W is never written out
+  // and read back, which is most of a small batch's memory traffic. Larger batches form ∂L/∂W
+  // with the GEMM and update each block of it as the product finishes it (UpdateEpilogue in
+  // mlp.cc), while it is in cache. Either way the result is the same bits as forming every
+  // gradient and then updating in a pass of its own, the path taken under clip_norm.
   struct FusedUpdate {
     const TrainJob* job;
     StepConstants constants;  // the optimizer's, for this step and its learning rate
     bool finite = true;  // out: false when an update produced a NaN or ±Inf parameter
+    bool in_products = false;  // true: the update in the products' epilogues; false: row by row
   };
   // Backpropagates the batch whose forward pass is in the workspace and returns the loss (with
   // penalties). Without `fused`, fills grads (penalties included); with it, updates the

@@ -94,6 +94,48 @@ describe.each(availableKernels())('training parity, %s kernel', (kernel) => {
     native.dispose();
   });
 
+  // Batches of more than 4 rows update each block of ∂L/∂W as its product finishes it (the
+  // penalties and the clamp applied to the block first), then the bias. Batches of 128 rows on 2
+  // threads: the 512×64 second-layer product is split between the threads by rows, several
+  // blocks each; the first layer's 10 rows of W are one row panel on the AVX-512 tile, so its
+  // product is split by columns and the update runs on parts of rows. Either way the threads'
+  // blocks must update every parameter once: same bits on 1 and 2 threads, and the reference's
+  // weights and momenta.
+  it('4 momentum steps of 128-row batches with penalties and clipValue, on 1 and 2 threads', async () => {
+    const random = new Random(11);
+    const rows = 256;
+    const x = shaped(randomMatrix(random, rows, 10), rows, 10);
+    const labels = Int32Array.from({ length: rows }, () => random.below(4));
+    const options = (backend: 'native' | 'reference', threads = 1): ModelOptions => ({
+      inputSize: 10,
+      layers: [{ units: 512, activation: 'relu', l1: 1e-4, l2: 1e-3 }, { units: 64, activation: 'tanh', l2: 1e-3 }, { units: 4, activation: 'softmax' }],
+      loss: 'sparseCategoricalCrossEntropy',
+      optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
+      seed: 6,
+      backend,
+      ...(backend === 'native' ? { kernel, threads } : {}),
+    });
+    const [one, two, reference] = [new Sequential(options('native', 1)), new Sequential(options('native', 2)), new Sequential(options('reference'))];
+    const fit = { epochs: 2, batchSize: 128, seed: 8, clipValue: 0.02 };
+    const [a, b, c] = await Promise.all([one.fit(x, labels, fit), two.fit(x, labels, fit), reference.fit(x, labels, fit)]);
+    expect(b.loss).toEqual(a.loss);
+    expect(two.getWeights()).toEqual(one.getWeights());
+    expect(two.getOptimizerState()).toEqual(one.getOptimizerState());
+    expect(relativeError(a.loss, c.loss)).toBeLessThan(TRAINING_TOLERANCE);
+    const initial = new Sequential(options('reference')).getWeights();
+    one.getWeights().forEach((layer, l) => {
+      const ref = reference.getWeights()[l]!;
+      expect(relativeError(ref.kernel, initial[l]!.kernel), `layer ${l} moved`).toBeGreaterThan(1e-3);
+      expect(relativeError(layer.kernel, ref.kernel), `layer ${l} weights`).toBeLessThan(TRAINING_TOLERANCE);
+      expect(relativeError(layer.bias, ref.bias), `layer ${l} bias`).toBeLessThan(TRAINING_TOLERANCE);
+    });
+    const [sa, sc] = [one.getOptimizerState(), reference.getOptimizerState()];
+    expect(sa.step).toBe(4);
+    sa.slots.forEach((slot, i) => expect(relativeError(slot, sc.slots[i]!)).toBeLessThan(TRAINING_TOLERANCE));
+    one.dispose();
+    two.dispose();
+  });
+
   // Batches of 1–4 rows take the fused path: each row of ∂L/∂W is formed inside the optimizer's
   // loop, and the layer's backward product δ·Wᵀ inside the same pass over W (then f' of the layer
   // below on whole rows). Every activation's f' goes through that path here.

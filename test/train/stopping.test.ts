@@ -37,12 +37,14 @@ describe.each(['native', 'reference'] as const)('stopping on the %s backend', (b
     expect(model.getWeights()).toEqual(before);
   });
 
-  it('a diverging loss stops training with ERR_NON_FINITE_LOSS and keeps the weights from before the bad step', async () => {
-    const x = [[1, 2], [3, 4], [5, 6], [7, 8]];
-    const y = [[1], [2], [3], [4]];
+  // Natively, batches of up to 4 rows update each row of W inside the backward pass, and larger
+  // ones each block of ∂L/∂W as its product finishes it: neither may keep a bad step's update.
+  it.each([4, 8])('a diverging loss (batches of %i rows) stops training with ERR_NON_FINITE_LOSS and keeps the weights from before the bad step', async (rows) => {
+    const x = Array.from({ length: rows }, (_, i) => [2 * i + 1, 2 * i + 2]);
+    const y = Array.from({ length: rows }, (_, i) => [i + 1]);
     const make = () => new Sequential({ inputSize: 2, layers: [{ units: 1 }], loss: 'meanSquaredError', optimizer: new SGD({ learningRate: 5 }), backend, seed: 2 });
     const model = make();
-    const error = await model.fit(x, y, { epochs: 1000, batchSize: 4, shuffle: false }).catch((e: unknown) => e);
+    const error = await model.fit(x, y, { epochs: 1000, batchSize: rows, shuffle: false }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TrainingInterruptedError);
     const interrupted = error as TrainingInterruptedError;
     expect(interrupted.code).toBe('ERR_NON_FINITE_LOSS');
@@ -52,7 +54,7 @@ describe.each(['native', 'reference'] as const)('stopping on the %s backend', (b
     expect(completed).toBeGreaterThan(2);
     // Full batches: epoch = step. A run of exactly the completed epochs ends on the same weights.
     const replay = make();
-    await replay.fit(x, y, { epochs: completed, batchSize: 4, shuffle: false });
+    await replay.fit(x, y, { epochs: completed, batchSize: rows, shuffle: false });
     expect(model.getWeights()).toEqual(replay.getWeights());
     expect(model.getWeights()[0]!.kernel.every(Number.isFinite)).toBe(true);
   });
