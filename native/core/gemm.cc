@@ -234,7 +234,8 @@ constexpr double kPackFlopsPerFloat = 32;
 // thread packs that whole). Balance alone splits a 1024×784·784×512 product by columns (256 +
 // 256 of 512, against 518 + 506 of 1,024 rows), and then each thread transposes all of A while
 // packing it; split by rows, that product ran 8% faster on 2 threads (medians of 40 calls, 6
-// alternating runs: 2,780 → 2,522 µs).
+// alternating runs: 2,780 → 2,522 µs). `by_rows_only` (Epilogue::by_rows) splits by rows
+// whenever there are enough row panels for the threads.
 Split choose_split(std::size_t m, std::size_t n, std::size_t k, std::size_t mr, std::size_t nr,
                    int threads, bool by_rows_only) {
   const std::size_t t = static_cast<std::size_t>(threads);
@@ -430,7 +431,8 @@ void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
   const Tile& tile = pick_tile(kt, m);
   const KBlocks kb = k_blocks(k, m <= kt.m_small ? kt.kc_long : kt.kc);
   const int threads = im.threads_for(p);
-  const Split split = threads > 1 ? choose_split(m, n, k, tile.mr, tile.nr, threads, epilogue && epilogue->by_rows)
+  const bool by_rows_only = epilogue && epilogue->by_rows;
+  const Split split = threads > 1 ? choose_split(m, n, k, tile.mr, tile.nr, threads, by_rows_only)
                                   : Split{false, 1};
   // Each thread runs the serial algorithm on its own rectangle of C with its own buffers: one
   // parallel_for per call, no barrier, and the packing of the split operand is split with it.
