@@ -14,7 +14,8 @@
 // A block is a whole packed-A block (up to mc rows × the thread's columns), not a micro-tile:
 // one call per block streams its rows (and the epilogue's other operands) contiguously, where a
 // call per 14×32 tile read z in short strided runs and cost 4% of a batch-1024 step.
-// The dense layers use it to apply the activation (forward) or its derivative (backward).
+// The dense layers use it to apply the activation (forward) or its derivative (backward), and
+// the optimizer update to each block of ∂L/∂W (Epilogue::by_rows: blocks of whole rows).
 // `b_sums`, when given, receives the n column sums of op(B), Σ_p op(B)[p][j] in p order (not
 // scaled by alpha): a dense layer's bias gradient Σ_rows δ, taken from the packed panels of δ
 // while they are in cache instead of in a separate pass over δ.
