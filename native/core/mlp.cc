@@ -37,12 +37,25 @@ constexpr std::size_t kMinElementsPerThread = 1 << 14;
 // the sums never depend on the thread count; two per thread on two cores.
 constexpr std::size_t kAheadChunks = 4;
 
+// g[begin, end) += ∂/∂w of l1·|w| + l2·w² (sign(0) = 0): the one expression for the penalty
+// gradients on every path that adds them (add_penalties, UpdateEpilogue), so they agree bitwise.
+void add_penalty_gradients(const float* w, float* g, std::size_t begin, std::size_t end, float l1,
+                           float l2) {
+  const float two_l2 = 2.0f * l2;
+  for (std::size_t i = begin; i < end; ++i) g[i] += l1 * float((w[i] > 0.0f) - (w[i] < 0.0f)) + two_l2 * w[i];
+}
+
+// g[begin, end) clamped to [−c, c] (clip_value), for the clamping pass and UpdateEpilogue alike.
+void clamp_gradients(float* g, std::size_t begin, std::size_t end, float c) {
+  for (std::size_t i = begin; i < end; ++i) g[i] = std::clamp(g[i], -c, c);
+}
+
 // The optimizer applied to each finished block of ∂L/∂W as the product writes it, while the block
 // is still in cache, instead of in a pass of its own over every parameter after the backward
 // pass: 1.02–1.20× the training throughput at batches 8–256 on the 2-core Xeon, 1.00–1.04× at
 // 512 and 1024 (bench/compare-builds.mjs, 784-512-256-10). Each block first gets its penalty
-// gradients and the clip_value clamp, with the same expressions as add_penalties and the
-// clamping pass, so the result is the same bits. Blocks of different threads are disjoint, and
+// gradients and the clip_value clamp, by the same functions as add_penalties and the clamping
+// pass, so the result is the same bits. Blocks of different threads are disjoint, and
 // so are the parameters and slots they update.
 struct UpdateEpilogue {
   Isa isa;
@@ -68,17 +81,8 @@ struct UpdateEpilogue {
   // Parameters [begin, end) of the flat array, whose gradients are complete in job->grads.
   void update(std::size_t begin, std::size_t end) const {
     float* g = job->grads;
-    const float* w = job->params;
-    if (l1 != 0.0f || l2 != 0.0f) {
-      const float two_l2 = 2.0f * l2;
-      for (std::size_t i = begin; i < end; ++i) {
-        g[i] += l1 * float((w[i] > 0.0f) - (w[i] < 0.0f)) + two_l2 * w[i];
-      }
-    }
-    if (job->clip_value > 0.0f) {
-      const float c = job->clip_value;
-      for (std::size_t i = begin; i < end; ++i) g[i] = std::clamp(g[i], -c, c);
-    }
+    if (l1 != 0.0f || l2 != 0.0f) add_penalty_gradients(job->params, g, begin, end, l1, l2);
+    if (job->clip_value > 0.0f) clamp_gradients(g, begin, end, job->clip_value);
     if (!optimizer_update(isa, job->optimizer, *constants, job->params, g, job->slots, begin, end)) {
       finite->store(false, std::memory_order_relaxed);
     }
@@ -303,10 +307,8 @@ double Mlp::add_penalties(const float* params, float* grads) {
     if (layer.l1 == 0.0f && layer.l2 == 0.0f) continue;
     const float* w = params + spec_.weights_offset(l);
     float* dw = grads + spec_.weights_offset(l);
-    const float l1 = layer.l1, two_l2 = 2.0f * layer.l2;
     parallel_range(layer.inputs * layer.units, kMinElementsPerThread, [&](std::size_t i0, std::size_t i1) {
-      // ∂/∂w of l1·|w| + l2·w²; sign(0) = 0.
-      for (std::size_t i = i0; i < i1; ++i) dw[i] += l1 * float((w[i] > 0.0f) - (w[i] < 0.0f)) + two_l2 * w[i];
+      add_penalty_gradients(w, dw, i0, i1, layer.l1, layer.l2);
     });
   }
   return penalty(params);
@@ -587,7 +589,7 @@ TrainOutcome Mlp::train(const TrainJob& job) {
     if (job.clip_value > 0.0f) {
       const float c = job.clip_value;
       parallel_range(count, kMinElementsPerThread, [&](std::size_t i0, std::size_t i1) {
-        for (std::size_t k = i0; k < i1; ++k) job.grads[k] = std::clamp(job.grads[k], -c, c);
+        clamp_gradients(job.grads, i0, i1, c);
       });
     }
     if (job.clip_norm > 0.0f) {
