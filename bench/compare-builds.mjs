@@ -6,11 +6,13 @@
 //
 //   node bench/compare-builds.mjs OLD.node NEW.node [--batch 64] [--threads 2] [--rounds 15]
 //   node bench/compare-builds.mjs OLD.node NEW.node --gemm 64x784x512,64x512x784/nt [--threads 1]
+//   node bench/compare-builds.mjs OLD.node NEW.node --xor [--threads 1] [--rounds 40]
 //
 // Training (default): the MLP of bench/profile-fit.mjs, one `fit` call of each build per round.
 // Each build gets a private copy of dist/ with the .node file as its build/Release/fastprop.node,
 // so the two TypeScript layers load different addons into one process. The builds must train to
 // the same bits unless a change means to alter the rounding: that is checked and printed first.
+// --xor: the model of bench/xor.bench.ts, one 10,000-step `fit` call of each build per round.
 // --gemm: `_sgemm` on the given shapes (MxKxN, "/tn" or "/nt" for a stored-transposed operand).
 // Prints each build's median, and the median over rounds of NEW's speed ÷ OLD's in that round.
 import { cpSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
@@ -26,10 +28,11 @@ const { values: opts, positionals: builds } = parseArgs({
     threads: { type: 'string', default: '2' },
     rounds: { type: 'string', default: '15' },
     gemm: { type: 'string' },
+    xor: { type: 'boolean', default: false },
   },
 });
 if (builds.length !== 2) {
-  console.error('usage: node bench/compare-builds.mjs OLD.node NEW.node [--batch N] [--threads N] [--rounds N] [--gemm shapes]');
+  console.error('usage: node bench/compare-builds.mjs OLD.node NEW.node [--batch N] [--threads N] [--rounds N] [--gemm shapes | --xor]');
   process.exit(2);
 }
 if (process.env.FASTPROP_ADDON_PATH) {
@@ -86,34 +89,72 @@ if (opts.gemm) {
   try {
     const libs = [];
     for (const dir of dirs) libs.push(await import(pathToFileURL(join(dir, 'dist', 'index.js')).href));
-    const features = 784, rows = 1024, epochs = Math.max(1, Math.round(batch / 16));
-    const x = Float32Array.from({ length: rows * features }, (_, i) => ((i * 2654435761) % 1000) / 1000);
-    const y = Int32Array.from({ length: rows }, (_, i) => i % 10);
-    const data = { data: x, shape: [rows, features] };
-    const models = libs.map(({ Sequential, SGD }) => new Sequential({
-      inputSize: features,
-      layers: [{ units: 512, activation: 'relu' }, { units: 256, activation: 'relu' }, { units: 10, activation: 'softmax' }],
-      loss: 'sparseCategoricalCrossEntropy',
-      optimizer: new SGD({ learningRate: 0.01, momentum: 0.9 }),
-      seed: 1,
-      threads,
-    }));
-    for (const model of models) await model.fit(data, y, { epochs: 1, batchSize: batch });  // warm-up
-    const weights = models.map((model) => model.getWeights().flatMap((layer) => [layer.kernel, layer.bias]));
-    const differing = weights[0].reduce((count, w, i) => count + w.filter((v, j) => !Object.is(v, weights[1][i][j])).length, 0);
-    console.log(`after one epoch from the same seed, ${differing} parameter(s) differ between the builds`);
-    const rates = [[], []];
-    for (let r = 0; r < rounds; r++) {
-      for (const i of r % 2 ? [1, 0] : [0, 1]) {  // ABBA: neither build always goes first
-        const model = models[i];
-        const t0 = performance.now();
-        await model.fit(data, y, { epochs, batchSize: batch });
-        rates[i].push((rows * epochs) / ((performance.now() - t0) / 1000));
-      }
-    }
-    for (const model of models) model.dispose();
-    report(`MLP 784-512-256-10, batch ${batch}, ${threads} thread(s)`, 'samples/s', rates[0], rates[1]);
+    if (opts.xor) await compareXor(libs);
+    else await compareMlp(libs);
   } finally {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+// The MLP of bench/profile-fit.mjs: samples/s of one fit call per build and round.
+async function compareMlp(libs) {
+  const features = 784, rows = 1024, epochs = Math.max(1, Math.round(batch / 16));
+  const x = Float32Array.from({ length: rows * features }, (_, i) => ((i * 2654435761) % 1000) / 1000);
+  const y = Int32Array.from({ length: rows }, (_, i) => i % 10);
+  const data = { data: x, shape: [rows, features] };
+  const models = libs.map(({ Sequential, SGD }) => new Sequential({
+    inputSize: features,
+    layers: [{ units: 512, activation: 'relu' }, { units: 256, activation: 'relu' }, { units: 10, activation: 'softmax' }],
+    loss: 'sparseCategoricalCrossEntropy',
+    optimizer: new SGD({ learningRate: 0.01, momentum: 0.9 }),
+    seed: 1,
+    threads,
+  }));
+  for (const model of models) await model.fit(data, y, { epochs: 1, batchSize: batch });  // warm-up
+  const differing = differingParameters(models);
+  console.log(`after one epoch from the same seed, ${differing} parameter(s) differ between the builds`);
+  const rates = [[], []];
+  for (let r = 0; r < rounds; r++) {
+    for (const i of r % 2 ? [1, 0] : [0, 1]) {  // ABBA: neither build always goes first
+      const model = models[i];
+      const t0 = performance.now();
+      await model.fit(data, y, { epochs, batchSize: batch });
+      rates[i].push((rows * epochs) / ((performance.now() - t0) / 1000));
+    }
+  }
+  for (const model of models) model.dispose();
+  report(`MLP 784-512-256-10, batch ${batch}, ${threads} thread(s)`, 'samples/s', rates[0], rates[1]);
+}
+
+// XOR 2-4-1 as bench/xor.bench.ts trains it: steps/ms of one 10,000-step fit call per build and round.
+async function compareXor(libs) {
+  const X = [[0, 0], [0, 1], [1, 0], [1, 1]], Y = [[0], [1], [1], [0]];
+  const models = libs.map(({ Sequential, SGD }) => new Sequential({
+    inputSize: 2,
+    layers: [{ units: 4, activation: 'sigmoid' }, { units: 1, activation: 'sigmoid' }],
+    loss: 'binaryCrossEntropy',
+    optimizer: new SGD({ learningRate: 0.5 }),
+    seed: 3,
+    threads,
+  }));
+  const fit = (model) => model.fit(X, Y, { epochs: 10_000, batchSize: 4, shuffle: false });
+  for (const model of models) await fit(model);  // warm-up
+  const differing = differingParameters(models);
+  console.log(`after 10,000 steps from the same seed, ${differing} parameter(s) differ between the builds`);
+  const rates = [[], []];
+  for (let r = 0; r < rounds; r++) {
+    for (const i of r % 2 ? [1, 0] : [0, 1]) {  // ABBA
+      const t0 = performance.now();
+      await fit(models[i]);
+      rates[i].push(10_000 / (performance.now() - t0));  // steps per ms
+    }
+  }
+  for (const model of models) model.dispose();
+  report(`XOR 2-4-1, 10,000 steps, ${threads} thread(s)`, 'steps/ms', rates[0], rates[1]);
+}
+
+// How many parameters of the two models are not the same bits.
+function differingParameters(models) {
+  const weights = models.map((model) => model.getWeights().flatMap((layer) => [layer.kernel, layer.bias]));
+  return weights[0].reduce((count, w, i) => count + w.filter((v, j) => !Object.is(v, weights[1][i][j])).length, 0);
 }
