@@ -408,14 +408,16 @@ void Mlp::fused_update(std::size_t l, const float* input, std::size_t rows, Fuse
   const LayerSpec& layer = spec_.layers[l];
   const TrainJob& job = *fused.job;
   const std::size_t in = layer.inputs, n = layer.units;
-  const std::size_t w_offset = spec_.weights_offset(l), b_offset = spec_.bias_offset(l);
+  const std::size_t w_offset = spec_.weights_offset(l);  // the bias at w_offset + in·n: row `in`
   const Isa isa = gemm_.isa();
   std::atomic<bool> finite{true};
-  // Rows [i0, i1) of W, then the bias when i1 passes row `in` (the bias's slot in the split);
-  // with `ahead_acc`, also the next step's partial sum of x·W over those rows (layer0_ahead).
+  // Rows [i0, i1) of W, where row `in` is the bias (it follows W in the flat layout); with
+  // `ahead_acc`, also the next step's partial sum of x·W over those rows (layer0_ahead).
   auto run = [&](std::size_t i0, std::size_t i1, float* ahead_acc) {
     RowGradient row;
+    row.input = input;
     row.input_stride = in;
+    row.bias_row = in;
     row.rows = rows;
     row.delta = delta_.data();
     row.n = n;
@@ -426,26 +428,16 @@ void Mlp::fused_update(std::size_t l, const float* input, std::size_t rows, Fuse
     row.back_stride = in;
     row.ahead_x = ahead_acc ? ahead_x_ : nullptr;
     row.ahead_acc = ahead_acc;
-    // Each row's slots sit at the same offset as its parameters.
-    auto update = [&](std::size_t offset, std::size_t r0, std::size_t r1) {
-      float* slots[kMaxOptimizerSlots] = {nullptr, nullptr};
-      for (int s = 0; s < kMaxOptimizerSlots; ++s) {
-        if (job.slots[s]) slots[s] = job.slots[s] + offset;
-      }
-      return optimizer_update_rows(isa, job.optimizer, fused.constants, row, r0, r1,
-                                   job.params + offset, slots);
-    };
-    bool ok = true;
-    const std::size_t w_end = std::min(i1, in);
-    if (i0 < w_end) {
-      row.input = input;
-      ok &= update(w_offset, i0, w_end);
+    // Each row's slots sit at the same offset as its parameters. One call for W's rows and the
+    // bias: two calls per layer were measurable at XOR's sizes (4 and 1 units).
+    float* slots[kMaxOptimizerSlots] = {nullptr, nullptr};
+    for (int s = 0; s < kMaxOptimizerSlots; ++s) {
+      if (job.slots[s]) slots[s] = job.slots[s] + w_offset;
     }
-    if (i1 > in) {
-      row.input = nullptr;
-      ok &= update(b_offset, 0, 1);
+    if (!optimizer_update_rows(isa, job.optimizer, fused.constants, row, i0, i1,
+                               job.params + w_offset, slots)) {
+      finite.store(false, std::memory_order_relaxed);
     }
-    if (!ok) finite.store(false, std::memory_order_relaxed);
   };
   if (l == 0 && ahead_x_) {
     // Split as layer0_ahead's partial sums are, whatever the thread count; the last chunk

@@ -56,14 +56,16 @@ StepConstants step_constants(const OptimizerSpec& spec, float lr, std::int64_t s
 
 // The rows of ∂L/∂W for a batch of `rows` rows, formed on the fly: row i is
 // Σ_r input[r·input_stride + i]·δ[r] (+ the L1/L2 penalties' gradient of the row's current
-// weights); when `input` is null, the single bias row Σ_r δ[r]. Each element is then clipped to
-// ±clip when clip > 0.
+// weights), but row `bias_row` is the bias's gradient Σ_r δ[r] (no penalty). In the flat layout
+// the bias follows W's last row, so one call covers a layer's W and bias with bias_row = its
+// number of inputs. Each element is then clipped to ±clip when clip > 0.
 // With `back`, the same pass also forms the backward product δ·Wᵀ of the layer below: before
 // row i of W is updated, back[r·back_stride + i] = Σ_j W[i][j]·δ[r][j] (its f' not applied).
 // Row i is in L1 for its update by then, so the product costs no pass over W of its own.
 struct RowGradient {
   const float* input = nullptr;
   std::size_t input_stride = 0;
+  std::size_t bias_row = 0;
   std::size_t rows = 0;
   const float* delta = nullptr;  // rows × n
   std::size_t n = 0;
@@ -90,7 +92,7 @@ void accumulate_rows(Isa isa, const float* x, const float* w, std::size_t i0, st
                      std::size_t n, float* acc);
 
 // Updates rows [i0, i1) of a layer, forming each element's gradient just as it is applied (it is
-// never stored): `params` and `slots` point at the layer's row 0 (or at the bias).
+// never stored): `params` and `slots` point at the layer's row 0.
 // Returns false as optimizer_update does.
 bool optimizer_update_rows(Isa isa, const OptimizerSpec& spec, const StepConstants& k,
                            const RowGradient& row, std::size_t i0, std::size_t i1, float* params,

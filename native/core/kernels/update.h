@@ -250,10 +250,11 @@ inline std::uint32_t update_rows_r(const OptimizerSpec& spec, const StepConstant
                                    float* p, float* const* slots) {
   const std::size_t n = row.n;
   const float* d = row.delta;
-  const bool bias = row.input == nullptr;
-  const float l1 = bias ? 0.0f : row.l1, two_l2 = bias ? 0.0f : row.two_l2, clip = row.clip;
+  const float clip = row.clip;
   std::uint32_t check = 0;
   for (std::size_t i = i0; i < i1; ++i) {
+    const bool bias = i == row.bias_row;
+    const float l1 = bias ? 0.0f : row.l1, two_l2 = bias ? 0.0f : row.two_l2;
     float a[R];
     for (std::size_t r = 0; r < R; ++r) a[r] = bias ? 1.0f : row.input[r * row.input_stride + i];
     float* pr = p + i * n;
