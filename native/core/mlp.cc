@@ -408,7 +408,7 @@ void Mlp::fused_update(std::size_t l, const float* input, std::size_t rows, Fuse
   const LayerSpec& layer = spec_.layers[l];
   const TrainJob& job = *fused.job;
   const std::size_t in = layer.inputs, n = layer.units;
-  const std::size_t w_offset = spec_.weights_offset(l);  // the bias at w_offset + in·n: row `in`
+  const std::size_t w_offset = spec_.weights_offset(l);  // bias_offset(l) = w_offset + in·n: row `in`
   const Isa isa = gemm_.isa();
   std::atomic<bool> finite{true};
   // Rows [i0, i1) of W, where row `in` is the bias (it follows W in the flat layout); with

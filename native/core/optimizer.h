@@ -65,7 +65,7 @@ StepConstants step_constants(const OptimizerSpec& spec, float lr, std::int64_t s
 struct RowGradient {
   const float* input = nullptr;
   std::size_t input_stride = 0;
-  std::size_t bias_row = 0;
+  std::size_t bias_row = static_cast<std::size_t>(-1);  // none unless set: never a real row
   std::size_t rows = 0;
   const float* delta = nullptr;  // rows × n
   std::size_t n = 0;
