@@ -113,15 +113,7 @@ async function compareMlp(libs) {
   for (const model of models) await model.fit(data, y, { epochs: 1, batchSize: batch });  // warm-up
   const differing = differingParameters(models);
   console.log(`after one epoch from the same seed, ${differing} parameter(s) differ between the builds`);
-  const rates = [[], []];
-  for (let r = 0; r < rounds; r++) {
-    for (const i of r % 2 ? [1, 0] : [0, 1]) {  // ABBA: neither build always goes first
-      const model = models[i];
-      const t0 = performance.now();
-      await model.fit(data, y, { epochs, batchSize: batch });
-      rates[i].push((rows * epochs) / ((performance.now() - t0) / 1000));
-    }
-  }
+  const rates = await alternate(models, (model) => model.fit(data, y, { epochs, batchSize: batch }), (ms) => (rows * epochs) / (ms / 1000));
   for (const model of models) model.dispose();
   report(`MLP 784-512-256-10, batch ${batch}, ${threads} thread(s)`, 'samples/s', rates[0], rates[1]);
 }
@@ -141,16 +133,23 @@ async function compareXor(libs) {
   for (const model of models) await fit(model);  // warm-up
   const differing = differingParameters(models);
   console.log(`after 10,000 steps from the same seed, ${differing} parameter(s) differ between the builds`);
-  const rates = [[], []];
-  for (let r = 0; r < rounds; r++) {
-    for (const i of r % 2 ? [1, 0] : [0, 1]) {  // ABBA
-      const t0 = performance.now();
-      await fit(models[i]);
-      rates[i].push(10_000 / (performance.now() - t0));  // steps per ms
-    }
-  }
+  const rates = await alternate(models, fit, (ms) => 10_000 / ms);  // steps per ms
   for (const model of models) model.dispose();
   report(`XOR 2-4-1, 10,000 steps, ${threads} thread(s)`, 'steps/ms', rates[0], rates[1]);
+}
+
+// Each build's rate per round, from `run(model)` timed in ms: the builds take turns in ABBA order,
+// so that neither always goes first.
+async function alternate(models, run, rate) {
+  const rates = [[], []];
+  for (let r = 0; r < rounds; r++) {
+    for (const i of r % 2 ? [1, 0] : [0, 1]) {
+      const t0 = performance.now();
+      await run(models[i]);
+      rates[i].push(rate(performance.now() - t0));
+    }
+  }
+  return rates;
 }
 
 // How many parameters of the two models are not the same bits.
