@@ -48,21 +48,28 @@ if ! engine_loads; then
   engine_loads || { cat "$work/engine.err" >&2; echo "fuzz: the engine does not load through fuzz/compat/ either" >&2; exit 1; }
 fi
 
-total_runs=0
-findings=0
-began=$(date +%s)
-for t in "${targets[@]}"; do
+# One target per core at a time: each libFuzzer process runs on one thread, so this cuts the wall
+# time (5 targets on 2 cores: 3 rounds instead of 5) without fuzzing any target for less time.
+# Each target gets its own scratch directory, since they now run side by side.
+jobs=$(nproc 2>/dev/null || echo 1)
+
+run_target() {
+  local t=$1 log="$work/$1.log" start status=0
   mkdir -p "$work/corpus/$t"
-  log="$work/$t.log"
   start=$(date +%s)
-  status=0
   # The first corpus directory receives new inputs (temporary); the seeds are only read.
-  (cd "$work" && TMPDIR="$work/tmp" timeout --kill-after=10 $((seconds + 120)) \
+  (cd "$work" && TMPDIR="$work/tmp/$t" timeout --kill-after=10 $((seconds + 120)) \
     node "$root/node_modules/@jazzer.js/core/dist/cli.js" "$root/fuzz/$t.fuzz.js" "$work/corpus/$t" "$root/fuzz/corpus/$t" \
       --timeout="$per_input_ms" -- \
       -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb="$rss_limit_mb" \
       -print_final_stats=1 -artifact_prefix="$work/artifacts/$t-") >"$log" 2>&1 || status=$?
-  elapsed=$(($(date +%s) - start))
+  echo "$status $(($(date +%s) - start))" >"$work/$t.status"
+}
+
+# Reports one finished target; counts its inputs and findings.
+report_target() {
+  local t=$1 log="$work/$1.log" status elapsed runs added artifacts
+  read -r status elapsed <"$work/$t.status"
   runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
   added=$(grep -o 'stat::new_units_added: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
   total_runs=$((total_runs + ${runs:-0}))
@@ -76,6 +83,16 @@ for t in "${targets[@]}"; do
     grep -v -E '^#[0-9]+\s|^INFO: |^\s*$' "$log" | tail -40 | sed 's/^/    /'
     for a in $artifacts; do echo "    input: $a ($(wc -c <"$a") bytes); replay: node fuzz/replay.mjs $t $a"; done
   fi
+}
+
+total_runs=0
+findings=0
+began=$(date +%s)
+for ((i = 0; i < ${#targets[@]}; i += jobs)); do
+  batch=("${targets[@]:i:jobs}")
+  for t in "${batch[@]}"; do mkdir -p "$work/tmp/$t"; run_target "$t" & done
+  wait
+  for t in "${batch[@]}"; do report_target "$t"; done
 done
 echo "fuzz: ${#targets[@]} targets, ${total_runs} inputs executed in $(($(date +%s) - began)) s, ${findings} findings"
 if ((findings > 0)); then echo "fuzz: logs, inputs and corpora kept in $work"; exit 1; fi
