@@ -32,6 +32,26 @@ namespace {
 #define FASTPROP_AVX512_KC_LONG 1024
 #endif
 
+// Software prefetch in the k loop (see kernel_avx512): how far ahead, and for which panels.
+constexpr std::size_t kPrefetchSteps = 8;
+constexpr std::size_t kPrefetchMinRows = 14;
+constexpr std::size_t kPrefetchMinDepth = 256;
+
+// One k step of the tile: acc[i] += A[i][p] · B[p] for every row i (A broadcast from memory).
+template <std::size_t kMr, std::size_t kNv>
+inline __attribute__((always_inline)) void k_step(__m512 (&acc)[kMr][kNv], const float* a,
+                                                  const float* b) {
+  __m512 bv[kNv];
+#pragma GCC unroll 4
+  for (std::size_t v = 0; v < kNv; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
+#pragma GCC unroll 16
+  for (std::size_t i = 0; i < kMr; ++i) {
+    const __m512 ai = _mm512_set1_ps(a[i]);
+#pragma GCC unroll 4
+    for (std::size_t v = 0; v < kNv; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
+  }
+}
+
 template <std::size_t kMr, std::size_t kNv>  // kNv: zmm vectors per row of the tile
 void kernel_avx512(std::size_t kc, const float* a, const float* b, float* c, std::size_t ldc,
                    std::size_t m, std::size_t n, float alpha, float beta, const float* bias) {
@@ -50,19 +70,29 @@ void kernel_avx512(std::size_t kc, const float* a, const float* b, float* c, std
     }
   }
 
+  // Deep panels of the main tile prefetch A and B into L1 kPrefetchSteps k steps ahead: the B
+  // micro-panel (kc·NR·4 = 64 KiB at kc 512) does not fit a 48 KiB L1, and on a Xeon (2 MiB L2)
+  // the hardware prefetchers left 2048³ on 1 thread 8–10% slower (medians of 11 alternating
+  // rounds, bench/compare-builds.mjs). Short panels skip it: a 784×64·64×512 product (k = 64)
+  // ran slower with it. Prefetches change no arithmetic.
+  if (kMr >= kPrefetchMinRows && kc >= kPrefetchMinDepth) {
 #pragma GCC unroll 2
-  for (std::size_t p = 0; p < kc; ++p) {
-    __m512 bv[kNv];
+    for (std::size_t p = 0; p < kc; ++p) {
 #pragma GCC unroll 4
-    for (std::size_t v = 0; v < kNv; ++v) bv[v] = _mm512_load_ps(b + 16 * v);
-#pragma GCC unroll 16
-    for (std::size_t i = 0; i < kMr; ++i) {
-      const __m512 ai = _mm512_set1_ps(a[i]);
-#pragma GCC unroll 4
-      for (std::size_t v = 0; v < kNv; ++v) acc[i][v] = _mm512_fmadd_ps(ai, bv[v], acc[i][v]);
+      for (std::size_t v = 0; v < kNv; ++v)
+        _mm_prefetch(reinterpret_cast<const char*>(b + kPrefetchSteps * kNr + 16 * v), _MM_HINT_T0);
+      _mm_prefetch(reinterpret_cast<const char*>(a + kPrefetchSteps * kMr), _MM_HINT_T0);
+      k_step<kMr, kNv>(acc, a, b);
+      a += kMr;
+      b += kNr;
     }
-    a += kMr;
-    b += kNr;
+  } else {
+#pragma GCC unroll 2
+    for (std::size_t p = 0; p < kc; ++p) {
+      k_step<kMr, kNv>(acc, a, b);
+      a += kMr;
+      b += kNr;
+    }
   }
 
   // Write-back: out = alpha·acc, then fma(beta, C, out), then + bias; masked on the n tail.
