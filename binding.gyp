@@ -50,6 +50,7 @@
         "native/core/dispatch.cc",
         "native/core/thread_pool.cc",
         "native/core/peak_probe.cc",
+        "native/core/finite.cc",
         "native/core/kernels/gemm_scalar.cc",
         "native/core/kernels/update_scalar.cc",
         "native/core/kernels/activation_scalar.cc"

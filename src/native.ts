@@ -19,6 +19,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { FastpropError } from './errors.ts';
+import { useFiniteScan } from './tensor.ts';
 import type { Evaluation, TargetBuffer, TrainJob, TrainResult } from './backend/backend.ts';
 import type { OptimizerDescription } from './optimizers/optimizer.ts';
 
@@ -44,6 +45,8 @@ export interface NativeModelSpec {
 export interface NativeBinding {
   NativeModel: new (spec: NativeModelSpec, options: { kernel?: Kernel; threads?: number }) => NativeModelHandle;
   backendInfo(): { kernels: Kernel[]; defaultKernel: Kernel; defaultThreads: number };
+  /** The index of the first NaN or ±Infinity in `values`, or -1 (input validation, src/tensor.ts). */
+  firstNonFinite(values: Float32Array): number;
   _sgemm(
     transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
     a: Float32Array, lda: number, b: Float32Array, ldb: number, beta: number,
@@ -127,7 +130,10 @@ export function tryLoadNative(): { binding: NativeBinding; path: string } | { er
       continue;
     }
     try {
-      loaded = { binding: require(path) as NativeBinding, path };
+      const binding = require(path) as NativeBinding;
+      loaded = { binding, path };
+      // An addon built before firstNonFinite existed (FASTPROP_ADDON_PATH) keeps the JS scan.
+      if (typeof binding.firstNonFinite === 'function') useFiniteScan((values) => binding.firstNonFinite(values));
       return loaded;
     } catch (cause) {
       firstCause ??= cause;

@@ -91,6 +91,21 @@ function fromNested(rows: readonly unknown[], name: string): Matrix {
   return { data, rows: checked.length, cols };
 }
 
+/**
+ * The index of the first NaN or ±Infinity in a Float32Array, or -1. Set to the addon's scan once
+ * it loads (src/native.ts): that one takes about 2 ms on a 4096 × 784 x, where the loop below
+ * took 12–27 ms of event-loop time (its first calls run before V8 optimises it).
+ */
+let firstNonFinite = (values: Float32Array): number => {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i]!)) return i;
+  return -1;
+};
+
+/** Replaces the JavaScript finiteness scan of borrowed Float32Arrays (called by src/native.ts). */
+export function useFiniteScan(scan: (values: Float32Array) => number): void {
+  firstNonFinite = scan;
+}
+
 function fromFlat(input: MatrixInput, name: string): Matrix {
   const shape: unknown = input.shape;
   if (!Array.isArray(shape) || shape.length !== 2 || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
@@ -110,13 +125,10 @@ function fromFlat(input: MatrixInput, name: string): Matrix {
     );
   }
   if (source instanceof Float32Array) {
-    // Borrowed as it is: only finiteness to check, in a loop over one element type. On a
-    // 4096 × 784 x the shared loop below took 16.7–17.5 ms and this one 12.0–13.1 (same process,
-    // alternating): time that fit spends on the event loop before training starts.
-    for (let i = 0; i < source.length; i++) {
-      const value = source[i]!;
-      if (!Number.isFinite(value)) throw nonFinite(name, value, Math.floor(i / cols), i % cols);
-    }
+    // Borrowed as it is: only finiteness to check, and that is time fit spends on the event
+    // loop before training starts (see firstNonFinite).
+    const i = firstNonFinite(source);
+    if (i >= 0) throw nonFinite(name, source[i]!, Math.floor(i / cols), i % cols);
     return { data: source, rows, cols };
   }
   // Anything else is converted once.
