@@ -58,4 +58,22 @@ describe.each(['native', 'reference'] as const)('stopping on the %s backend', (b
     expect(model.getWeights()).toEqual(replay.getWeights());
     expect(model.getWeights()[0]!.kernel.every(Number.isFinite)).toBe(true);
   });
+
+  // The rollback copies are reused from call to call (src/train/loop.ts): they must hold the
+  // weights at the start of this call, not of an earlier one.
+  it.each([4, 8])('after an earlier fit, a diverging fit (batches of %i rows) keeps the weights from before its bad step', async (rows) => {
+    const x = Array.from({ length: rows }, (_, i) => [2 * i + 1, 2 * i + 2]);
+    const y = Array.from({ length: rows }, (_, i) => [i + 1]);
+    const make = () => new Sequential({ inputSize: 2, layers: [{ units: 1 }], loss: 'meanSquaredError', optimizer: new SGD({ learningRate: 5 }), backend, seed: 2 });
+    const model = make();
+    await model.fit(x, y, { epochs: 2, batchSize: rows, shuffle: false });
+    const error = await model.fit(x, y, { epochs: 1000, batchSize: rows, shuffle: false }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TrainingInterruptedError);
+    const completed = (error as TrainingInterruptedError).history.loss.length;
+    expect(completed).toBeGreaterThan(0);
+    const replay = make();
+    await replay.fit(x, y, { epochs: 2, batchSize: rows, shuffle: false });
+    await replay.fit(x, y, { epochs: completed, batchSize: rows, shuffle: false });
+    expect(model.getWeights()).toEqual(replay.getWeights());
+  });
 });
