@@ -55,7 +55,7 @@ jobs=$(nproc 2>/dev/null || echo 1)
 
 run_target() {
   local t=$1 log="$work/$1.log" start status=0
-  mkdir -p "$work/corpus/$t"
+  mkdir -p "$work/corpus/$t" "$work/tmp/$t"
   start=$(date +%s)
   # The first corpus directory receives new inputs (temporary); the seeds are only read.
   (cd "$work" && TMPDIR="$work/tmp/$t" timeout --kill-after=10 $((seconds + 120)) \
@@ -90,7 +90,7 @@ findings=0
 began=$(date +%s)
 for ((i = 0; i < ${#targets[@]}; i += jobs)); do
   batch=("${targets[@]:i:jobs}")
-  for t in "${batch[@]}"; do mkdir -p "$work/tmp/$t"; run_target "$t" & done
+  for t in "${batch[@]}"; do run_target "$t" & done
   wait
   for t in "${batch[@]}"; do report_target "$t"; done
 done

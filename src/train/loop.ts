@@ -320,13 +320,6 @@ export function record(history: History, keys: readonly (keyof History)[], logs:
 }
 
 /**
- * Runs one training call. The update of a batch whose weights become non-finite cannot be undone
- * in place, so the call keeps what to restore (one copy of the parameters and slots) and, if
- * that happens, goes back to the start of the call and replays the good batches: training is
- * deterministic, so this lands exactly on the weights from before the bad step.
- * @returns the backend's result and the number of batches whose update was kept.
- */
-/**
  * The rollback copies of a model's parameters and optimizer slots, one set per parameter buffer,
  * reused from call to call: a fresh copy per native call (4.3 MB for the 784-512-256-10 MLP with
  * momentum) was an allocation, and garbage, on the event loop every time.
@@ -344,6 +337,13 @@ function snapshot(state: TrainingState): Float32Array[] {
   return copies;
 }
 
+/**
+ * Runs one training call. The update of a batch whose weights become non-finite cannot be undone
+ * in place, so the call keeps what to restore (one copy of the parameters and slots) and, if
+ * that happens, goes back to the start of the call and replays the good batches: training is
+ * deterministic, so this lands exactly on the weights from before the bad step.
+ * @returns the backend's result and the number of batches whose update was kept.
+ */
 export async function trainWithRollback(
   state: TrainingState, job: (count: number, rates: Float32Array) => TrainJob, batchCount: number, learningRates: Float32Array,
 ): Promise<{ result: TrainResult; applied: number }> {

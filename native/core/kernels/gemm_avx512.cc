@@ -71,10 +71,10 @@ void kernel_avx512(std::size_t kc, const float* a, const float* b, float* c, std
   }
 
   // Deep panels of the main tile prefetch A and B into L1 kPrefetchSteps k steps ahead: the B
-  // micro-panel (kc·NR·4 = 64 KiB at kc 512) does not fit a 48 KiB L1, and on a Xeon (2 MiB L2)
-  // the hardware prefetchers left 2048³ on 1 thread 8–10% slower (medians of 11 alternating
-  // rounds, bench/compare-builds.mjs). Short panels skip it: a 784×64·64×512 product (k = 64)
-  // ran slower with it. Prefetches change no arithmetic.
+  // micro-panel (kc·NR·4 = 64 KiB at kc 512) does not fit a 48 KiB L1. On a Xeon (2 MiB L2) this
+  // made 2048³ 1.047× and 1024³ 1.029× as fast on 1 thread, 1.036× and 1.039× on 2 (medians of
+  // 15 alternating rounds, bench/compare-builds.mjs). Short panels skip it: a 784×64·64×512
+  // product (k = 64) read 0.844× with it. Prefetches change no arithmetic.
   if (kMr >= kPrefetchMinRows && kc >= kPrefetchMinDepth) {
 #pragma GCC unroll 2
     for (std::size_t p = 0; p < kc; ++p) {
