@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "binding/train_worker.h"
 
+#include <cstdint>
 #include <exception>
 #include <string>
+#include <utility>
 
 #include "binding/convert.h"
 #include "binding/model_wrap.h"
@@ -12,7 +14,46 @@ namespace fastprop::binding {
 
 namespace {
 constexpr std::size_t kMaxRows = std::size_t(1) << 32;
+
+// The bytes a typed array spans, as [begin, end) addresses.
+std::pair<std::uintptr_t, std::uintptr_t> byte_range(const Napi::Value& value) {
+  Napi::TypedArray array = value.As<Napi::TypedArray>();
+  const auto begin = reinterpret_cast<std::uintptr_t>(array.ArrayBuffer().Data()) + array.ByteOffset();
+  return {begin, begin + array.ByteLength()};
 }
+
+// The optional rollback buffers ([params, ...slots], see core::TrainJob): `borrowed` holds every
+// other array of the job. The core writes these, so none may share a byte with another array.
+void parse_rollback(const Napi::Value& value, int slots, std::size_t count, std::vector<Napi::Value>& borrowed,
+                    core::TrainJob& parsed) {
+  if (value.IsUndefined()) return;
+  Napi::Env env = value.Env();
+  if (!value.IsArray()) throw_type_error(env, "expected rollback to be an array");
+  Napi::Array rollback = value.As<Napi::Array>();
+  if (rollback.Length() != uint32_t(slots + 1)) {
+    throw_range_error(env, "expected rollback to hold " + std::to_string(slots + 1) +
+                               " buffers (the parameters and each optimizer slot), got " +
+                               std::to_string(rollback.Length()));
+  }
+  const std::size_t others = borrowed.size();
+  for (uint32_t i = 0; i < rollback.Length(); ++i) {
+    Napi::Value buffer = rollback.Get(i);
+    float* data = float32_array(buffer, "rollback buffer", count).data;
+    if (i == 0) parsed.rollback_params = data;
+    else parsed.rollback_slots[i - 1] = data;
+    const auto [begin, end] = byte_range(buffer);
+    for (std::size_t j = 0; j < borrowed.size(); ++j) {
+      const auto [other_begin, other_end] = byte_range(borrowed[j]);
+      if (begin < other_end && other_begin < end) {
+        throw_range_error(env, std::string("expected rollback buffer ") + std::to_string(i) +
+                                   " not to share memory with " +
+                                   (j < others ? "the job's other arrays" : "another rollback buffer"));
+      }
+    }
+    borrowed.push_back(buffer);
+  }
+}
+}  // namespace
 
 TrainWorker::TrainWorker(Napi::Env env, ModelWrap* model)
     : Napi::AsyncWorker(env, "fastprop:train"), deferred_(Napi::Promise::Deferred::New(env)), model_(model) {}
@@ -85,6 +126,8 @@ TrainWorker* TrainWorker::create(const Napi::CallbackInfo& info, ModelWrap* mode
     }
   }
   parsed.order = order.data;
+
+  parse_rollback(job.Get("rollback"), needed, count, borrowed, parsed);
 
   Napi::Float64Array batch_loss = Napi::Float64Array::New(env, parsed.batch_count);
   Napi::Float64Array batch_metric = Napi::Float64Array::New(env, parsed.batch_count);

@@ -5,7 +5,8 @@
 //   learningRate, momentum, nesterov, beta1, beta2, rho, epsilon, weightDecay}, firstStep: number,
 //   learningRates: Float32Array | undefined (one per batch), clipValue, clipNorm: number,
 //   x: Float32Array, targets: Float32Array | Int32Array, datasetRows: number, order: Uint32Array,
-//   epochRows, epochs, batchSize, firstBatch, batchCount: number}
+//   epochRows, epochs, batchSize, firstBatch, batchCount: number, rollback: Float32Array[] |
+//   undefined (filled with params and each slot before the first batch)}
 // Resolves {batchLoss, batchMetric: Float64Array (one per batch run), batchesDone: number,
 //   stopReason: 'completed' | 'cancelled' | 'nonFiniteLoss' | 'nonFiniteWeights'}.
 // Every typed array is referenced until the promise settles, so GC cannot free what Execute()

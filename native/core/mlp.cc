@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "activations.h"
 #include "float_mode.h"
@@ -506,6 +507,12 @@ TrainOutcome Mlp::train(const TrainJob& job) {
   const std::size_t count = spec_.parameter_count();
   const std::size_t per_epoch = batches_per_epoch(job.epoch_rows, job.batch_size);
   reserve(std::min(job.batch_size, job.epoch_rows));
+  if (job.rollback_params) {
+    std::memcpy(job.rollback_params, job.params, count * sizeof(float));
+    for (int s = 0; s < optimizer_slot_count(job.optimizer); ++s) {
+      std::memcpy(job.rollback_slots[s], job.slots[s], count * sizeof(float));
+    }
+  }
   // Batch size 1 without a global norm clip: every step takes the fused path with one row, and
   // each step's update of W_0 also starts the next step's layer-0 product (layer0_ahead).
   const bool ahead = job.batch_size == 1 && job.clip_norm == 0.0f;

@@ -43,6 +43,10 @@ struct TrainJob {
   float clip_value = 0.0f;                // > 0: clamp every gradient to [−clip_value, clip_value]
   float clip_norm = 0.0f;                 // > 0: rescale gradients whose global L2 norm exceeds it
   const std::atomic<bool>* cancel = nullptr;
+  // Optional, out: filled with params and slots before the first batch, off the event loop: the
+  // state the caller restores if an update makes the weights non-finite (src/train/loop.ts).
+  float* rollback_params = nullptr;
+  float* rollback_slots[kMaxOptimizerSlots] = {nullptr, nullptr};
 
   const float* x = nullptr;     // [dataset_rows × inputs]
   Targets targets;              // [dataset_rows × outputs] or [dataset_rows] labels

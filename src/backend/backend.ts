@@ -40,6 +40,12 @@ export interface TrainJob {
   readonly batchSize: number;
   readonly firstBatch: number;
   readonly batchCount: number;
+  /**
+   * Buffers to fill with the parameters and then each slot before the first batch: the state to
+   * restore if an update makes the weights non-finite. The native backend fills them on its
+   * worker thread, off the event loop.
+   */
+  readonly rollback?: readonly Float32Array[];
 }
 
 /** Why a run returned (`native/core/mlp.h` StopReason). */

@@ -54,6 +54,7 @@ export class ReferenceBackend implements Backend {
     const batchMetric = new Float64Array(job.batchCount);
     const labels = LOSS_INFO[spec.loss].labels;
     this.#cancelled = false;
+    if (job.rollback) [job.params, ...job.slots].forEach((source, i) => job.rollback![i]!.set(source));
     let lastYield = performance.now();
     const result = (batchesDone: number, stopReason: TrainResult['stopReason']): TrainResult => ({ batchLoss, batchMetric, batchesDone, stopReason });
     for (let i = 0; i < job.batchCount; i++) {

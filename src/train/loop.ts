@@ -21,8 +21,8 @@ import type { LearningRateSchedule } from './schedules.ts';
 
 /**
  * Rows of grouped epochs per native call. Each call costs a hop to a worker thread and back, a
- * snapshot of the parameters (for rollback) and fresh per-batch arrays (≤ 65,536 batches: about
- * 1.5 MB at batch size 1). At 8,192, XOR's 10,000 epochs of 4 rows took 5 calls; in 1 call the
+ * copy of the parameters (for rollback, made on the worker thread) and fresh per-batch arrays
+ * (≤ 65,536 batches: about 1.5 MB at batch size 1). At 8,192, XOR's 10,000 epochs of 4 rows took 5 calls; in 1 call the
  * fit took 0.92× the time (same process, alternating; the bench's XOR case).
  */
 export const ROWS_PER_CALL = 65_536;
@@ -322,18 +322,19 @@ export function record(history: History, keys: readonly (keyof History)[], logs:
 /**
  * The rollback copies of a model's parameters and optimizer slots, one set per parameter buffer,
  * reused from call to call: a fresh copy per native call (4.3 MB for the 784-512-256-10 MLP with
- * momentum) was an allocation, and garbage, on the event loop every time.
+ * momentum) was an allocation, and garbage, on the event loop every time. The backend fills them
+ * (TrainJob.rollback): the native one on its worker thread, where the copy costs the event loop
+ * nothing.
  */
 const rollbackCopies = new WeakMap<Float32Array, Float32Array[]>();
 
-function snapshot(state: TrainingState): Float32Array[] {
+function rollbackBuffers(state: TrainingState): Float32Array[] {
   const sources = [state.params, ...state.slots];
   let copies = rollbackCopies.get(state.params);
   if (!copies || copies.length !== sources.length || copies.some((copy, i) => copy.length !== sources[i]!.length)) {
     copies = sources.map((source) => new Float32Array(source.length));
     rollbackCopies.set(state.params, copies);
   }
-  copies.forEach((copy, i) => copy.set(sources[i]!));
   return copies;
 }
 
@@ -349,8 +350,8 @@ export async function trainWithRollback(
 ): Promise<{ result: TrainResult; applied: number }> {
   // A model trains one call at a time (a second fit throws while it is busy), so its copies are
   // never in use twice.
-  const saved = snapshot(state);
-  const result = await state.train(job(batchCount, learningRates));
+  const saved = rollbackBuffers(state);
+  const result = await state.train({ ...job(batchCount, learningRates), rollback: saved });
   let applied = result.batchesDone;
   if (result.stopReason === 'nonFiniteWeights') {
     state.params.set(saved[0]!);

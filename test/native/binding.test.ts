@@ -14,6 +14,8 @@ const spec = {
   loss: 'sparseCategoricalCrossEntropy',
 };
 const PARAMS = (4 + 1) * 3 + (3 + 1) * 2;
+// An optimizer with one slot (the velocity).
+const SGD_MOMENTUM = { kind: 'sgd', learningRate: 0.1, momentum: 0.9, nesterov: false, beta1: 0, beta2: 0, rho: 0, epsilon: 0, weightDecay: 0 };
 
 function job(overrides: Record<string, unknown> = {}) {
   return {
@@ -109,7 +111,48 @@ describe('the native addon', () => {
   });
   it('rejects missing optimizer slots', () => {
     const model = new binding.NativeModel(spec as never, {});
-    expect(() => model.train(job({ optimizer: { kind: 'sgd', learningRate: 0.1, momentum: 0.9, nesterov: false, beta1: 0, beta2: 0, rho: 0, epsilon: 0, weightDecay: 0 } }) as never)).toThrow('expected 1 optimizer slots, got 0');
+    expect(() => model.train(job({ optimizer: SGD_MOMENTUM }) as never)).toThrow('expected 1 optimizer slots, got 0');
+  });
+  it('fills the rollback buffers with the parameters and slots from before the first batch', async () => {
+    const model = new binding.NativeModel(spec as never, {});
+    const params = Float32Array.from({ length: PARAMS }, (_, i) => (i % 7) / 10 - 0.3);
+    const velocity = Float32Array.from({ length: PARAMS }, (_, i) => (i % 5) / 100);
+    const before = [params.slice(), velocity.slice()];
+    const rollback = [new Float32Array(PARAMS).fill(9), new Float32Array(PARAMS).fill(9)];
+    const result = await model.train(job({ params, slots: [velocity], optimizer: SGD_MOMENTUM, rollback }) as never);
+    expect(result.batchesDone).toBe(1);
+    expect(params).not.toEqual(before[0]); // the batch did update them, after the copy
+    expect(rollback).toEqual(before);
+    model.dispose();
+  });
+  it('rejects rollback buffers of the wrong number or length', () => {
+    const model = new binding.NativeModel(spec as never, {});
+    expect(() => model.train(job({ rollback: [] }) as never)).toThrow(
+      'expected rollback to hold 1 buffers (the parameters and each optimizer slot), got 0',
+    );
+    expect(() => model.train(job({ rollback: [new Float32Array(PARAMS - 1)] }) as never)).toThrow(
+      `expected rollback buffer with at least ${PARAMS} elements, got ${PARAMS - 1}`,
+    );
+    expect(() => model.train(job({ rollback: new Float32Array(PARAMS) }) as never)).toThrow('expected rollback to be an array');
+  });
+  it('rejects rollback buffers that share memory with the arrays the job reads or with each other', () => {
+    const model = new binding.NativeModel(spec as never, {});
+    const params = new Float32Array(PARAMS);
+    expect(() => model.train(job({ params, rollback: [params] }) as never)).toThrow(
+      "expected rollback buffer 0 not to share memory with the job's other arrays",
+    );
+    // Overlapping by one float only, inside a shared buffer: x is read while the copy is written.
+    const shared = new Float32Array(PARAMS + 7);
+    const x = shared.subarray(0, 8);
+    expect(() => model.train(job({ x, rollback: [shared.subarray(7)] }) as never)).toThrow(
+      "expected rollback buffer 0 not to share memory with the job's other arrays",
+    );
+    const copies = new Float32Array(2 * PARAMS - 1);
+    expect(() => model.train(job({ slots: [new Float32Array(PARAMS)], optimizer: SGD_MOMENTUM, rollback: [copies.subarray(0, PARAMS), copies.subarray(PARAMS - 1)] }) as never)).toThrow(
+      'expected rollback buffer 1 not to share memory with another rollback buffer',
+    );
+    // The model stays usable: nothing was queued.
+    expect(() => model.predict(new Float32Array(PARAMS), new Float32Array(8), 2, new Float32Array(4))).not.toThrow();
   });
   it('is busy while training, and usable afterwards', async () => {
     const model = new binding.NativeModel(spec as never, {});
