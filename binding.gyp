@@ -66,6 +66,7 @@
       "sources": [
         "native/binding/addon.cc",
         "native/binding/convert.cc",
+        "native/binding/finite_scan.cc",
         "native/binding/model_wrap.cc",
         "native/binding/spec.cc",
         "native/binding/train_worker.cc",

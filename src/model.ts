@@ -19,7 +19,7 @@ import {
   ACTIVATIONS, inputSize, layerOffsets, LOSS_INFO, LOSSES, MAX_PARAMETERS, MAX_UNITS, outputSize, parameterCount,
   type Activation, type LayerSpec, type Loss, type ModelSpec,
 } from './spec.ts';
-import { toLabels, toMatrix, type InputData, type Matrix, type MatrixInput, type TargetData } from './tensor.ts';
+import { DeferredFiniteChecks, toLabels, toMatrix, type InputData, type Matrix, type MatrixInput, type TargetData } from './tensor.ts';
 import { runTraining, type LoopData, type TrainingState } from './train/loop.ts';
 import { runStreamTraining } from './train/stream-loop.ts';
 import { checkBatch, InMemoryDataset, isDataset, StreamingDataset, type Dataset } from './data/dataset.ts';
@@ -420,7 +420,9 @@ export class Sequential {
     if (stream && options.validationSplit !== undefined) {
       throw new FastpropError('ERR_INVALID_ARGUMENT', 'validationSplit needs in-memory data; for a stream, pass validationData');
     }
-    let data = stream ? undefined : this.#dataset(x, y);
+    // Borrowed Float32Arrays are scanned for NaN/±Infinity off the event loop, before training.
+    const deferred = new DeferredFiniteChecks();
+    let data = stream ? undefined : this.#dataset(x, y, 'x', 'y', deferred);
     let validation: LoopData | undefined;
     if (options.validationData !== undefined && options.validationSplit !== undefined) {
       throw new FastpropError('ERR_INVALID_ARGUMENT', 'Pass validationData or validationSplit, not both');
@@ -432,7 +434,7 @@ export class Sequential {
         throw invalidParameter('validationData', '[x, y] or an InMemoryDataset', options.validationData);
       }
       const [vx, vy] = pair as [InputData, TargetData];
-      const v = this.#dataset(vx, vy, 'validationData x', 'validationData y');
+      const v = this.#dataset(vx, vy, 'validationData x', 'validationData y', deferred);
       validation = { x: v.inputs.data, targets: v.targets, rows: v.inputs.rows };
     } else if (options.validationSplit !== undefined && data) {
       assertFiniteNumber(options.validationSplit, 'validationSplit', 0, 0.99);
@@ -489,6 +491,7 @@ export class Sequential {
       metricPerRow: this.#metricPerRow(),
     };
     try {
+      await deferred.run();
       if (data) return await runTraining(state, { x: data.inputs.data, targets: data.targets, rows: data.inputs.rows }, loop);
       const prepare = (yielded: unknown, index: number): LoopData => {
         const batch = checkBatch(yielded, index);
@@ -786,8 +789,8 @@ export class Sequential {
     return loss === 'categoricalCrossEntropy' || loss === 'sparseCategoricalCrossEntropy' ? 1 : outputSize(this.spec);
   }
 
-  #dataset(x: InputData, y: TargetData, xName = 'x', yName = 'y'): { inputs: Matrix; targets: TargetBuffer } {
-    const { inputs, targets } = datasetFor(this.spec, x, y, xName, yName);
+  #dataset(x: InputData, y: TargetData, xName = 'x', yName = 'y', deferred?: DeferredFiniteChecks): { inputs: Matrix; targets: TargetBuffer } {
+    const { inputs, targets } = datasetFor(this.spec, x, y, xName, yName, deferred);
     return { inputs: this.#normalize(inputs), targets };
   }
 
@@ -813,8 +816,10 @@ export class Sequential {
  * class labels.
  * @internal
  */
-export function datasetFor(spec: ModelSpec, x: InputData, y: TargetData, xName = 'x', yName = 'y'): { inputs: Matrix; targets: TargetBuffer } {
-  const inputs = toMatrix(x, xName, inputSize(spec));
+export function datasetFor(
+  spec: ModelSpec, x: InputData, y: TargetData, xName = 'x', yName = 'y', deferred?: DeferredFiniteChecks,
+): { inputs: Matrix; targets: TargetBuffer } {
+  const inputs = toMatrix(x, xName, inputSize(spec), deferred);
   const outputs = outputSize(spec);
   if (LOSS_INFO[spec.loss].labels) return { inputs, targets: toLabels(y, yName, inputs.rows, outputs) };
   // One number per row is accepted for single-output models.
@@ -825,7 +830,7 @@ export function datasetFor(spec: ModelSpec, x: InputData, y: TargetData, xName =
   const asMatrix = outputs === 1 && oneDimensional
     ? { data: ArrayBuffer.isView(y) && !(y instanceof Float32Array) ? Float32Array.from(y as ArrayLike<number>) : y as readonly number[] | Float32Array, shape: [(y as ArrayLike<number>).length, 1] as const }
     : y;
-  const targets = toMatrix(asMatrix, yName, outputs);
+  const targets = toMatrix(asMatrix, yName, outputs, deferred);
   if (targets.rows !== inputs.rows) {
     throw new FastpropError('ERR_SHAPE_MISMATCH', `Expected ${yName} with ${inputs.rows} rows (one per row of ${xName}), got ${targets.rows}`);
   }

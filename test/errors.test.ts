@@ -92,7 +92,7 @@ describe.each(['native', 'reference'] as const)('bad input on the %s backend', (
     } catch (error) {
       disposeError = error;
     }
-    await expectError(() => second, 'ERR_BUSY', 'Cannot call fit while the model is training (await fit first)');
+    await expectError(() => second, 'ERR_BUSY', 'Cannot call fit while the model is already fitting (await the first fit)');
     await expectError(() => { if (disposeError) throw disposeError; }, 'ERR_BUSY', 'Cannot dispose the model while it is training (await fit first)');
     await first;
     m.dispose();

@@ -5,16 +5,16 @@
 //   NativeModel                      class (model_wrap.h)
 //   backendInfo(): {kernels: string[] (supported, best last), defaultKernel: string,
 //                   defaultThreads: number}
-//   firstNonFinite(values: Float32Array): number   index of the first NaN/±Infinity, or -1
+//   firstNonFinite(values), firstNonFiniteAsync(values)   input validation (finite_scan.h)
 //   _sgemm(...), _fmaPeak(...), _optimizerUpdate(...)   test and benchmark hooks (testing.h)
 #include <napi.h>
 
 #include "binding/addon_data.h"
 #include "binding/convert.h"
+#include "binding/finite_scan.h"
 #include "binding/model_wrap.h"
 #include "binding/testing.h"
 #include "core/dispatch.h"
-#include "core/finite.h"
 #include "core/thread_pool.h"
 
 namespace fastprop::binding {
@@ -35,14 +35,6 @@ Napi::Value backend_info(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// Input validation's finiteness scan (src/tensor.ts): synchronous, about 2 ms for 3.2 million
-// values, where the same scan in JavaScript took 12–27 ms.
-Napi::Value first_non_finite(const Napi::CallbackInfo& info) {
-  const View<float> values = float32_array(info[0], "values", 0);
-  const std::size_t at = core::first_non_finite(values.data, values.length);
-  return Napi::Number::New(info.Env(), at == values.length ? -1.0 : static_cast<double>(at));
-}
-
 Napi::Object init(Napi::Env env, Napi::Object exports) {
   auto* data = new AddonData();
   env.SetInstanceData(data);  // deleted by Node when this env is torn down
@@ -51,6 +43,7 @@ Napi::Object init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeModel", model);
   exports.Set("backendInfo", Napi::Function::New(env, backend_info, "backendInfo"));
   exports.Set("firstNonFinite", Napi::Function::New(env, first_non_finite, "firstNonFinite"));
+  exports.Set("firstNonFiniteAsync", Napi::Function::New(env, first_non_finite_async, "firstNonFiniteAsync"));
   exports.Set("_sgemm", Napi::Function::New(env, sgemm_for_tests, "_sgemm"));
   exports.Set("_fmaPeak", Napi::Function::New(env, fma_peak_for_bench, "_fmaPeak"));
   exports.Set("_optimizerUpdate", Napi::Function::New(env, optimizer_update_for_tests, "_optimizerUpdate"));
