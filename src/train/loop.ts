@@ -22,8 +22,9 @@ import type { LearningRateSchedule } from './schedules.ts';
 /**
  * Rows of grouped epochs per native call. Each call costs a hop to a worker thread and back, a
  * copy of the parameters (for rollback, made on the worker thread) and fresh per-batch arrays
- * (≤ 65,536 batches: about 1.5 MB at batch size 1). At 8,192, XOR's 10,000 epochs of 4 rows took 5 calls; in 1 call the
- * fit took 0.92× the time (same process, alternating; the bench's XOR case).
+ * (≤ 65,536 batches: about 1.5 MB at batch size 1). At 8,192, XOR's 10,000 epochs of 4 rows
+ * took 5 calls; in 1 call the fit took 0.92× the time (same process, alternating; the bench's
+ * XOR case).
  */
 export const ROWS_PER_CALL = 65_536;
 
