@@ -103,16 +103,19 @@ let firstNonFinite = (values: Float32Array): number => {
   return -1;
 };
 
-/** The same scan for fit's data: the addon runs it off the event loop once it loads. */
+/**
+ * The same scan for fit's data: whichever scan above is set, until the addon gives one that runs
+ * off the event loop.
+ */
 let firstNonFiniteAsync = (values: Float32Array): Promise<number> => Promise.resolve(firstNonFinite(values));
 
 /**
- * Replaces the JavaScript finiteness scans of borrowed Float32Arrays with the addon's (called by
- * src/native.ts), and the scan for fit's data with one that runs off the event loop.
+ * Replaces the JavaScript finiteness scan of borrowed Float32Arrays with the addon's (called by
+ * src/native.ts), and, when given, the scan for fit's data with one that runs off the event loop.
  */
 export function useFiniteScan(scan: (values: Float32Array) => number, scanAsync?: (values: Float32Array) => Promise<number>): void {
   firstNonFinite = scan;
-  firstNonFiniteAsync = scanAsync ?? ((values) => Promise.resolve(scan(values)));
+  if (scanAsync) firstNonFiniteAsync = scanAsync;
 }
 
 /**
