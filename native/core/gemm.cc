@@ -20,8 +20,8 @@
 // (cheap next to the product once the minimum-work threshold lets threads in at all).
 //
 // Small m (≤ m_small, one IC block: the batch-64 shapes of an MLP): A is packed once per k block
-// and each B micro-panel is packed right before its use into a kc×NR buffer that stays in
-// L1/L2. B, the big operand here, is read from memory once and never written back out as a
+// and B is packed one or two micro-panels at a time, right before their use, into a buffer that
+// stays in L1/L2. B, the big operand here, is read from memory once and never written back out as a
 // large packed block.
 //
 // Determinism: the k blocking depends on the problem alone (never the thread count), every
@@ -188,25 +188,21 @@ const Tile& pick_tile(const KernelTable& kt, std::size_t m) {
   return (main_rows - m) * 20 > main_rows && alt_rows < main_rows ? alt : main;
 }
 
-// The cache lines of the source of one B micro-panel (depth rows p0…p0+kc, columns j0…j0+nr
-// of op(B)), for software prefetch into L2. Not transposed: one or two lines per row (NR
-// floats); transposed: nr contiguous runs of kc floats.
+// The cache lines of the source of a group of B micro-panels (depth rows p0…p0+kc, columns
+// j0…j0+cols of op(B)), for software prefetch into L2. Not transposed: one run of `cols` floats
+// per row; transposed: `cols` runs of kc floats.
 struct BPanelLines {
   const Problem& p;
-  std::size_t p0, kc, j0, nr;
-  std::size_t per_run = p.tb ? div_up(kc, 16) : 1;
-  std::size_t count = nr == 0 ? 0 : (p.tb ? nr * per_run : kc);
+  std::size_t p0, kc, j0, cols;
+  std::size_t runs = p.tb ? cols : kc;                  // contiguous runs of the source
+  std::size_t per_run = div_up(p.tb ? kc : cols, 16);   // lines per run (upper bound)
+  std::size_t count = cols == 0 ? 0 : runs * per_run;
 
   void prefetch(std::size_t u0, std::size_t u1) const {
     for (std::size_t u = u0; u < u1; ++u) {
-      if (p.tb) {
-        const float* line = p.b + (j0 + u / per_run) * p.ldb + p0 + (u % per_run) * 16;
-        __builtin_prefetch(line, 0, 2);
-      } else {
-        const float* row = p.b + (p0 + u) * p.ldb + j0;
-        __builtin_prefetch(row, 0, 2);
-        __builtin_prefetch(row + nr - 1, 0, 2);
-      }
+      const std::size_t run = u / per_run, at = (u % per_run) * 16;
+      const float* line = p.tb ? p.b + (j0 + run) * p.ldb + p0 + at : p.b + (p0 + run) * p.ldb + j0 + at;
+      __builtin_prefetch(line, 0, 2);
     }
   }
 };
@@ -287,12 +283,22 @@ struct Gemm::Impl {
                int thread);
 };
 
-// At most m_small rows: one IC block. A is packed once per k block; each B micro-panel is packed
-// right before its use into a kc×NR buffer that stays in L1/L2, so B is read from memory once
-// and never written out as a big packed block (that traffic dominates when m is small).
+// B micro-panels the small-m schedule packs at a time when B is not transposed. Then a panel's
+// source is a 128-byte run per row of B, rows ldb apart: packing it waits on memory a line or
+// two at a time, and took 26% of a 64×784·784×512 product on 1 thread (perf record). Two panels
+// read 256 contiguous bytes per row: 64×784·784×512 ran 1.01–1.03× as fast, 64×784·784×1024 (B
+// out of L2) 1.02–1.06×; four or eight panels were no better. Transposed, a panel's source is
+// already nr runs of kc contiguous floats, and two panels read 0.97–1.00×: one at a time.
+constexpr std::size_t kSmallMPanels = 2;
+
+// At most m_small rows: one IC block. A is packed once per k block; B is packed a group of
+// micro-panels at a time (kSmallMPanels, or one when B is transposed), right before their use,
+// into a buffer that stays in L1/L2, so B is read from memory once and never written out as a
+// big packed block (that traffic dominates when m is small).
 void Gemm::Impl::small_m(const Problem& p, const Region& r, const Tile& kt, const KBlocks& kb,
                          int thread) {
   const std::size_t mr = kt.mr, nr = kt.nr, m = r.i1 - r.i0;
+  const std::size_t group = (p.tb ? 1 : kSmallMPanels) * nr;
   float* pa = a_buf[thread].data();
   float* pb = b_buf[thread].data();
   for (std::size_t q = 0; q < kb.count; ++q) {
@@ -300,20 +306,25 @@ void Gemm::Impl::small_m(const Problem& p, const Region& r, const Tile& kt, cons
     const float beta = q == 0 ? p.beta : 1.0f;
     const float* bias = q + 1 == kb.count ? p.bias : nullptr;
     kt.pack_a(p.ta, p.a_block(r.i0, p0), p.lda, m, kc, pa);
-    const std::size_t tiles = div_up(m, mr);
-    for (std::size_t j0 = r.j0; j0 < r.j1; j0 += nr) {
-      const std::size_t n_valid = std::min(nr, r.j1 - j0);
-      kt.pack_b(p.tb, p.b_block(p0, j0), p.ldb, kc, n_valid, pb);
-      // Every region packs all of B's rows for its columns; the one holding row 0 sums them.
-      if (p.b_sums && r.i0 == 0) add_panel_rows(pb, kc, nr, n_valid, p.b_sums + j0);
-      // While the kernels run on this panel, pull the next panel's source lines towards L2,
-      // a slice before each kernel call, so its packing does not wait on memory.
-      const std::size_t jn = j0 + nr;
-      const BPanelLines next{p, p0, kc, jn, jn < r.j1 ? std::min(nr, r.j1 - jn) : 0};
-      for (std::size_t t = 0, i = 0; i < m; ++t, i += mr) {
-        next.prefetch(next.count * t / tiles, next.count * (t + 1) / tiles);
-        kt.kernel(kc, pa + i * kc, pb, p.c + (r.i0 + i) * p.ldc + j0, p.ldc, std::min(mr, m - i),
-                  n_valid, p.alpha, beta, bias ? bias + j0 : nullptr);
+    for (std::size_t g0 = r.j0; g0 < r.j1; g0 += group) {
+      const std::size_t cols = std::min(group, r.j1 - g0);
+      kt.pack_b(p.tb, p.b_block(p0, g0), p.ldb, kc, cols, pb);
+      // While the kernels run on this group, pull the next group's source lines towards L2,
+      // a slice before each kernel call, so its packing does not wait on memory as long.
+      const std::size_t gn = g0 + group;
+      const BPanelLines next{p, p0, kc, gn, gn < r.j1 ? std::min(group, r.j1 - gn) : 0};
+      const std::size_t calls = div_up(cols, nr) * div_up(m, mr);
+      std::size_t call = 0;
+      for (std::size_t j0 = g0; j0 < g0 + cols; j0 += nr) {
+        const std::size_t n_valid = std::min(nr, r.j1 - j0);
+        const float* panel = pb + (j0 - g0) * kc;
+        // Every region packs all of B's rows for its columns; the one holding row 0 sums them.
+        if (p.b_sums && r.i0 == 0) add_panel_rows(panel, kc, nr, n_valid, p.b_sums + j0);
+        for (std::size_t i = 0; i < m; i += mr, ++call) {
+          next.prefetch(next.count * call / calls, next.count * (call + 1) / calls);
+          kt.kernel(kc, pa + i * kc, panel, p.c + (r.i0 + i) * p.ldc + j0, p.ldc,
+                    std::min(mr, m - i), n_valid, p.alpha, beta, bias ? bias + j0 : nullptr);
+        }
       }
     }
   }
@@ -456,7 +467,7 @@ void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
   const bool small = max_rows <= kt.m_small;
   const std::size_t a_rows = round_up(small ? max_rows : round_up(kt.mc, tile.mr), tile.mr);
   const std::size_t b_cols =
-      small ? tile.nr : std::min(round_up(max_cols, tile.nr), round_up(kt.nc, tile.nr));
+      small ? kSmallMPanels * tile.nr : std::min(round_up(max_cols, tile.nr), round_up(kt.nc, tile.nr));
   const std::size_t a_floats = a_rows * kb.depth, b_floats = b_cols * kb.depth;
   const std::size_t buffers = split.parts > 1 ? static_cast<std::size_t>(im.pool->size()) : 1;
   for (std::size_t t = 0; t < buffers; ++t) {
