@@ -14,10 +14,11 @@
 import { SGD, Sequential } from '../dist/index.js';
 import { loadNative } from '../dist/native.js';
 import { batchOneFloor } from './batch-one-floor.ts';
+import { batchParts } from './batch-64-parts.ts';
 import type { BenchContext, SectionResult } from './context.ts';
 import { classification, type Classification } from './data.ts';
 import { interleave, median, workload, type Contender } from './stats.ts';
-import { divide, num, ratio, verdict, type Table } from './table.ts';
+import { divide, num, percent, ratio, verdict, type Table } from './table.ts';
 import { summarise } from './targets.ts';
 import { tfjsTrainer, wasmDetails } from './tfjs.ts';
 import { Torch } from './torch.ts';
@@ -166,6 +167,37 @@ export async function mlpSection(ctx: BenchContext): Promise<SectionResult> {
         : []),
     ],
   };
+  ctx.log('mlp: batch-64 step, part by part');
+  const parts = await batchParts(64, loadNative().backendInfo().defaultKernel, n, ctx.micro);
+  const b64 = at(64);
+  const gflops = (flops: number, micros: number) => num(flops / micros / 1e3);
+  const stepUs = (samplesPerSecond: number | undefined) => 64 * us(samplesPerSecond);
+  const targetUs = stepUs(b64?.tfjsWasm) / 100;
+  // What the products would have to average for a step to fit the target's time, the update as it is.
+  const neededGflops = parts.flops / (targetUs - parts.updateUs) / 1e3;
+  const partRow = (label: string, time: { us: number; flops: number }) => [label, num(time.us), gflops(time.flops, time.us), '', ''];
+  const partsTable: Table = {
+    title: `Batch 64: a step's time against its parts, each timed alone (µs per step, ${n} threads)`,
+    headers: ['', 'µs per step', 'GFLOP/s', 'samples/s', '÷ TF.js wasm'],
+    rows: [
+      ['fastprop native step (measured above)', num(stepUs(b64?.native)), gflops(parts.flops, stepUs(b64?.native)), num(b64?.native), ratio(divide(b64?.native, b64?.tfjsWasm))],
+      partRow('products x·W, layers 1–3 (forward)', parts.products.forward),
+      partRow('products Xᵀ·δ, layers 1–3 (weight gradients)', parts.products.weightGrad),
+      partRow('products δ·Wᵀ, layers 2–3 (backward)', parts.products.backward),
+      [`update: SGD momentum over ${parts.parameters.toLocaleString('en-US')} parameters (16 B each, scaled from a 20 B pass)`, num(parts.updateUs), '', '', ''],
+      ['the sum: a step at the speed its parts run alone', num(parts.totalUs), gflops(parts.flops, parts.totalUs), num(64e6 / parts.totalUs), ratio(divide(64e6 / parts.totalUs, b64?.tfjsWasm))],
+      ['the 100× target: TF.js wasm\'s step ÷ 100', num(targetUs), '', num((b64?.tfjsWasm ?? Number.NaN) * 100), '100×'],
+    ],
+    notes: [
+      'each part timed alone (benchmark.js median, bench/batch-64-parts.ts) with the kernel and threads training uses: the products through `_sgemm` (beta = 0, without the bias, activation and update the step fuses into them), the update through `_optimizerUpdate`, scaled by 16/20 as in the batch-1 table; GFLOP/s counts the products\' 2·m·n·k',
+      stepUs(b64?.native) >= parts.totalUs
+        ? `the measured step minus the sum: ${num(stepUs(b64?.native) - parts.totalUs)} µs, for what the step does besides these parts (bias and activation epilogues, the loss, gathering the batch) and for its operands' trips between cache and memory, which a part timed alone, called again and again on the same arrays, partly skips`
+        : `in this run the step (${num(stepUs(b64?.native))} µs) came out below the sum of its parts (${num(parts.totalUs)} µs): the parts, timed on their own later in the run, ran slower than the step did (on a shared machine, speed changes for seconds at a time)`,
+      targetUs > parts.updateUs
+        ? `for a step to fit the target's ${num(targetUs)} µs with the update as it is, the products would have to average ${num(neededGflops)} GFLOP/s, ${ratio(neededGflops / (parts.flops / parts.productsUs / 1e3))} their speed in this run${parts.peakGflops === undefined ? '' : ` and ${percent(neededGflops / parts.peakGflops)} of the kernel's FMA peak on ${n} threads (${num(parts.peakGflops)} GFLOP/s, probed right after the parts)`}`
+        : `the update alone (${num(parts.updateUs)} µs) takes longer than the target's whole step (${num(targetUs)} µs)`,
+    ],
+  };
   const x = (v: number) => `${v.toFixed(2)}×`;
   const targets = [
     summarise(`MLP ≥ 1.2× PyTorch, every batch (${n} threads)`, rows.map((r) => ({ label: `batch ${r.batch}`, value: divide(r.native, r.torch) })), (v) => v >= 1.2, x, 'lower'),
@@ -173,5 +205,5 @@ export async function mlpSection(ctx: BenchContext): Promise<SectionResult> {
     summarise('MLP ≥ 5× PyTorch at batch 1', [{ label: 'batch 1', value: divide(at(1)?.native, at(1)?.torch) }], (v) => v >= 5, x, 'lower'),
     summarise('MLP ≥ 100× TF.js wasm at batch 64', [{ label: 'batch 64', value: divide(at(64)?.native, at(64)?.tfjsWasm) }], (v) => v >= 100, x, 'lower'),
   ];
-  return { tables: [throughputTable, ratioTable, floorTable], targets, data: { threads: n, samplesPerSecond: rows, batchOneFloor: floor } };
+  return { tables: [throughputTable, ratioTable, floorTable, partsTable], targets, data: { threads: n, samplesPerSecond: rows, batchOneFloor: floor, batch64Parts: parts } };
 }
