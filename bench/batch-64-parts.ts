@@ -9,16 +9,14 @@
  * - the products: x·W per layer (forward), Xᵀ·δ per layer (weight gradients, A stored
  *   transposed), δ·Wᵀ for layers 2 and 3 (backward; layer 1 needs none) — `_sgemm`, beta = 0,
  *   without the fused bias, activation and update the step adds to them;
- * - the update: SGD with momentum over every parameter, as in bench/batch-one-floor.ts
- *   (`_optimizerUpdate`, scaled by 16/20 B per parameter: the step fuses its update into the
- *   weight-gradient products and never stores a gradient).
+ * - the update: SGD with momentum over every parameter, the case of bench/batch-one-floor.ts
+ *   (scaled by 16/20 B per parameter: the step fuses its update into the weight-gradient
+ *   products and never stores a gradient).
  */
 import { loadNative, type Kernel } from '../dist/native.js';
-import { SGD } from '../dist/index.js';
+import { LAYERS, UPDATE_SCALE, updatePassCase } from './batch-one-floor.ts';
 import { uniformArray } from './data.ts';
 import { median, runSuite, type MicroCase, type MicroOptions } from './stats.ts';
-
-const LAYERS = [[784, 512], [512, 256], [256, 10]] as const;
 
 /** One product of the step: C[m×n] = op(A)[m×k]·op(B)[k×n]. */
 interface Product {
@@ -70,13 +68,8 @@ export async function batchParts(batch: number, kernel: Kernel, threads: number,
     const lda = p.transA ? p.m : p.k, ldb = p.transB ? p.k : p.n;
     return { name: `product ${i}`, fn: () => binding._sgemm(p.transA, p.transB, p.m, p.n, p.k, 1, a, lda, b, ldb, 0, c, p.n, null, kernel, threads) };
   });
-  const parameters = LAYERS.reduce((sum, [i, o]) => sum + i * o + o, 0);
-  const params = uniformArray(parameters, 21, -0.05, 0.05);
-  const grads = uniformArray(parameters, 22, -1e-3, 1e-3);
-  const velocity = new Float32Array(parameters);
-  const optimizer = new SGD({ learningRate: 0.01, momentum: 0.9 }).describe();
-  let step = 0;
-  cases.push({ name: 'update', fn: () => { binding._optimizerUpdate(params, grads, [velocity], optimizer, 0.01, ++step, kernel, threads); } });
+  const update = updatePassCase(binding, kernel, threads);
+  cases.push(update.case);
   const samples = await runSuite(cases, micro);
   const probe = (binding as { _fmaPeak?: (kernel: Kernel, threads: number) => number })._fmaPeak;
   const peakGflops = typeof probe === 'function' ? probe(kernel, threads) : undefined;
@@ -86,9 +79,8 @@ export async function batchParts(batch: number, kernel: Kernel, threads: number,
     { us: 0, flops: 0 },
   );
   const byKind = { forward: part('forward'), weightGrad: part('weightGrad'), backward: part('backward') };
-  // The pass moves 20 B per parameter (it also reads `grads`); the step's fused update, 16.
-  const updateUs = us('update') * (16 / 20);
+  const updateUs = us('update') * UPDATE_SCALE;
   const productsUs = byKind.forward.us + byKind.weightGrad.us + byKind.backward.us;
   const flops = byKind.forward.flops + byKind.weightGrad.flops + byKind.backward.flops;
-  return { batch, products: byKind, updateUs, productsUs, totalUs: productsUs + updateUs, flops, parameters, peakGflops };
+  return { batch, products: byKind, updateUs, productsUs, totalUs: productsUs + updateUs, flops, parameters: update.parameters, peakGflops };
 }

@@ -171,7 +171,7 @@ export async function mlpSection(ctx: BenchContext): Promise<SectionResult> {
   const parts = await batchParts(64, loadNative().backendInfo().defaultKernel, n, ctx.micro);
   const b64 = at(64);
   const gflops = (flops: number, micros: number) => num(flops / micros / 1e3);
-  const stepUs = (samplesPerSecond: number | undefined) => 64 * us(samplesPerSecond);
+  const stepUs = (samplesPerSecond: number | undefined) => parts.batch * us(samplesPerSecond);
   const targetUs = stepUs(b64?.tfjsWasm) / 100;
   // What the products would have to average for a step to fit the target's time, the update as it is.
   const neededGflops = parts.flops / (targetUs - parts.updateUs) / 1e3;
@@ -185,7 +185,7 @@ export async function mlpSection(ctx: BenchContext): Promise<SectionResult> {
       partRow('products Xᵀ·δ, layers 1–3 (weight gradients)', parts.products.weightGrad),
       partRow('products δ·Wᵀ, layers 2–3 (backward)', parts.products.backward),
       [`update: SGD momentum over ${parts.parameters.toLocaleString('en-US')} parameters (16 B each, scaled from a 20 B pass)`, num(parts.updateUs), '', '', ''],
-      ['the sum: a step at the speed its parts run alone', num(parts.totalUs), gflops(parts.flops, parts.totalUs), num(64e6 / parts.totalUs), ratio(divide(64e6 / parts.totalUs, b64?.tfjsWasm))],
+      ['the sum: a step at the speed its parts run alone', num(parts.totalUs), gflops(parts.flops, parts.totalUs), num(parts.batch * 1e6 / parts.totalUs), ratio(divide(parts.batch * 1e6 / parts.totalUs, b64?.tfjsWasm))],
       ['the 100× target: TF.js wasm\'s step ÷ 100', num(targetUs), '', num((b64?.tfjsWasm ?? Number.NaN) * 100), '100×'],
     ],
     notes: [

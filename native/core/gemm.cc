@@ -196,9 +196,8 @@ const Tile& pick_tile(const KernelTable& kt, std::size_t m) {
 struct BPanelLines {
   const Problem& p;
   std::size_t p0, kc, j0, cols;
-  std::size_t runs = p.tb ? cols : kc;                  // contiguous runs of the source
-  std::size_t per_run = div_up(p.tb ? kc : cols, 16);   // prefetches per run
-  std::size_t count = cols == 0 ? 0 : runs * per_run;
+  std::size_t per_run = div_up(p.tb ? kc : cols, 16);  // prefetches per contiguous run
+  std::size_t count = (p.tb ? cols : kc) * per_run;    // 0 when there is no next group
 
   void prefetch(std::size_t u0, std::size_t u1) const {
     for (std::size_t u = u0; u < u1; ++u) {
