@@ -152,9 +152,13 @@ struct Problem {
   const Epilogue* epilogue;
   float* b_sums;  // running column sums of op(B), or null
 
-  // Hands a finished block of C to the epilogue, if any.
-  void finished(std::size_t i0, std::size_t j0, std::size_t rows, std::size_t cols) const {
-    if (epilogue) epilogue->apply(epilogue->context, i0, j0, rows, cols);
+  // Hands a finished block of C to the epilogue, if any: from C, or from `block` (rows `ld`
+  // apart) when the product kept it in its scratch buffer.
+  void finished(std::size_t i0, std::size_t j0, std::size_t rows, std::size_t cols,
+                float* block = nullptr, std::size_t ld = 0) const {
+    if (!epilogue) return;
+    if (!block) block = c + i0 * ldc + j0, ld = ldc;
+    epilogue->apply(epilogue->context, i0, j0, rows, cols, block, ld);
   }
 
   const float* a_block(std::size_t i0, std::size_t p0) const {
@@ -257,6 +261,7 @@ struct Gemm::Impl {
   const KernelTable* kt;
   std::vector<Buffer> a_buf;  // per thread: packed A block
   std::vector<Buffer> b_buf;  // per thread: packed B block, or one micro-panel (small m)
+  std::vector<Buffer> c_buf;  // per thread: one block of C, for Epilogue::c_scratch
 
   int threads_for(const Problem& p) const {
     const int avail = pool ? pool->size() : 1;
@@ -281,7 +286,7 @@ struct Gemm::Impl {
   void small_m(const Problem& p, const Region& r, const Tile& tile, const KBlocks& kb,
                int thread);
   void large_m(const Problem& p, const Region& r, const Tile& tile, const KBlocks& kb,
-               int thread);
+               int thread, bool scratch);
 };
 
 // B micro-panels the small-m schedule packs at a time when B is not transposed. Then a panel's
@@ -333,14 +338,19 @@ void Gemm::Impl::small_m(const Problem& p, const Region& r, const Tile& kt, cons
 }
 
 // The five BLIS loops over one region: packed B block (kc×nc) per (JC, PC), packed A block
-// (mc×kc) per IC, then the micro-tiles.
+// (mc×kc) per IC, then the micro-tiles. With `scratch` (Epilogue::c_scratch, one k block),
+// each block goes to this thread's c_buf, reused block after block and so kept in cache, and
+// the epilogue reads it there. Written to C, a large C's lines are fetched from L3 or memory
+// to be overwritten (a batch-8 step writes all of ∂L/∂W, 1.6 MB for a 784×512 layer, for
+// 8 multiply-adds per element), then read back by the epilogue.
 void Gemm::Impl::large_m(const Problem& p, const Region& r, const Tile& kt, const KBlocks& kb,
-                         int thread) {
+                         int thread, bool scratch) {
   const std::size_t mr = kt.mr, nr = kt.nr;
   const std::size_t mc = round_up(this->kt->mc, mr);
   const std::size_t nc = round_up(this->kt->nc, nr);
   float* pa = a_buf[thread].data();
   float* pb = b_buf[thread].data();
+  float* pc = scratch ? c_buf[thread].data() : nullptr;
   for (std::size_t jc = r.j0; jc < r.j1; jc += nc) {
     const std::size_t ncur = std::min(nc, r.j1 - jc);
     for (std::size_t q = 0; q < kb.count; ++q) {
@@ -355,17 +365,18 @@ void Gemm::Impl::large_m(const Problem& p, const Region& r, const Tile& kt, cons
       for (std::size_t ic = r.i0; ic < r.i1; ic += mc) {
         const std::size_t mcur = std::min(mc, r.i1 - ic);
         kt.pack_a(p.ta, p.a_block(ic, p0), p.lda, mcur, kc, pa);
+        float* cb = scratch ? pc : p.c + ic * p.ldc + jc;
+        const std::size_t ldcb = scratch ? ncur : p.ldc;
         for (std::size_t jr = 0; jr < ncur; jr += nr) {
           const std::size_t n_valid = std::min(nr, ncur - jr);
           const float* pbj = pb + jr * kc;
-          float* cj = p.c + ic * p.ldc + jc + jr;
           const float* bj = bias ? bias + jc + jr : nullptr;
           for (std::size_t i = 0; i < mcur; i += mr) {
-            kt.kernel(kc, pa + i * kc, pbj, cj + i * p.ldc, p.ldc, std::min(mr, mcur - i),
+            kt.kernel(kc, pa + i * kc, pbj, cb + i * ldcb + jr, ldcb, std::min(mr, mcur - i),
                       n_valid, p.alpha, beta, bj);
           }
         }
-        if (q + 1 == kb.count) p.finished(ic, jc, mcur, ncur);
+        if (q + 1 == kb.count) p.finished(ic, jc, mcur, ncur, scratch ? pc : nullptr, ldcb);
       }
     }
   }
@@ -383,6 +394,7 @@ Gemm::Gemm(Isa isa, ThreadPool* pool) : impl_(std::make_unique<Impl>()) {
   const int threads = pool ? pool->size() : 1;
   impl_->a_buf.resize(static_cast<std::size_t>(threads));
   impl_->b_buf.resize(static_cast<std::size_t>(threads));
+  impl_->c_buf.resize(static_cast<std::size_t>(threads));
 }
 
 Gemm::~Gemm() = default;
@@ -393,6 +405,7 @@ std::size_t Gemm::workspace_bytes() const {
   std::size_t bytes = 0;
   for (const Buffer& buffer : impl_->a_buf) bytes += buffer.bytes();
   for (const Buffer& buffer : impl_->b_buf) bytes += buffer.bytes();
+  for (const Buffer& buffer : impl_->c_buf) bytes += buffer.bytes();
   return bytes;
 }
 ThreadPool* Gemm::pool() const { return impl_->pool; }
@@ -411,7 +424,7 @@ void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
   if (k == 0 || alpha == 0.0f) {
     scale_c(m, n, beta, c, ldc, bias);  // BLAS rule: A and B are not read for the product
     if (b_sums) add_b_rows(b, ldb, tb == Trans::kYes, k, n, b_sums);
-    if (epilogue) epilogue->apply(epilogue->context, 0, 0, m, n);
+    if (epilogue) epilogue->apply(epilogue->context, 0, 0, m, n, c, ldc);
     return;
   }
   const Problem p{ta == Trans::kYes, tb == Trans::kYes, m, n, k, alpha, beta, a, lda, b, ldb,
@@ -471,10 +484,14 @@ void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
       small ? kSmallMPanels * tile.nr
             : std::min(round_up(max_cols, tile.nr), round_up(kt.nc, tile.nr));
   const std::size_t a_floats = a_rows * kb.depth, b_floats = b_cols * kb.depth;
+  // A block of C kept for the epilogue is at most mc rows × nc columns.
+  const bool scratch = !small && epilogue && epilogue->c_scratch && beta == 0.0f && kb.count == 1;
+  const std::size_t c_floats = scratch ? a_rows * std::min(max_cols, round_up(kt.nc, tile.nr)) : 0;
   const std::size_t buffers = split.parts > 1 ? static_cast<std::size_t>(im.pool->size()) : 1;
   for (std::size_t t = 0; t < buffers; ++t) {
     im.a_buf[t].reserve(a_floats);
     im.b_buf[t].reserve(b_floats);
+    im.c_buf[t].reserve(c_floats);
   }
   im.run(split.parts, threads, [&](std::size_t part, int thread) {
     const Region r = region(part);
@@ -482,7 +499,7 @@ void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
     if (small) {
       im.small_m(p, r, tile, kb, thread);
     } else {
-      im.large_m(p, r, tile, kb, thread);
+      im.large_m(p, r, tile, kb, thread, scratch);
     }
   });
 }

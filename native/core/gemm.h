@@ -15,7 +15,8 @@
 // one call per block streams its rows (and the epilogue's other operands) contiguously, where a
 // call per 14×32 tile read z in short strided runs and cost 4% of a batch-1024 step.
 // The dense layers use it to apply the activation (forward) or its derivative (backward), and
-// the optimizer update to each block of ∂L/∂W (Epilogue::by_rows: blocks of whole rows).
+// the optimizer update to each block of ∂L/∂W (Epilogue::by_rows: blocks of whole rows;
+// Epilogue::c_scratch: ∂L/∂W is never stored in C, each block only passes through a buffer).
 // `b_sums`, when given, receives the n column sums of op(B), Σ_p op(B)[p][j] in p order (not
 // scaled by alpha): a dense layer's bias gradient Σ_rows δ, taken from the packed panels of δ
 // while they are in cache instead of in a separate pass over δ.
@@ -39,12 +40,18 @@ class ThreadPool;
 enum class Trans { kNo, kYes };
 
 struct Epilogue {
+  // The block's values are at `block`, rows `ld` floats apart: C's own elements, unless
+  // c_scratch let the product keep them in a buffer of its own.
   void (*apply)(const void* context, std::size_t i0, std::size_t j0, std::size_t rows,
-                std::size_t cols);
+                std::size_t cols, float* block, std::size_t ld);
   const void* context;
   // Split C between threads by rows only, so that each block the epilogue gets is whole rows
   // (when n fits one column block): for epilogues that work on rows of memory of their own.
   bool by_rows = false;
+  // C is only the epilogue's input (beta must be 0): a block the product finishes in one pass
+  // over k may be written to a per-thread buffer that is reused block after block, and handed
+  // to the epilogue from there, instead of to C. C's contents are then unspecified.
+  bool c_scratch = false;
 };
 
 // Owns the packing buffers and the kernel choice; one per model (not shared between

@@ -67,24 +67,31 @@ struct UpdateEpilogue {
   float l1, l2;            // the layer's penalties; 0 for a bias
   std::atomic<bool>* finite;  // out: set false when an update made a parameter NaN or ±Inf
 
+  // The block's gradients are wherever the product left them (`block`, rows `ld` apart): in
+  // job->grads, or in the product's own buffer (Epilogue::c_scratch).
   static void apply(const void* context, std::size_t i0, std::size_t j0, std::size_t rows,
-                    std::size_t cols) {
+                    std::size_t cols, float* block, std::size_t ld) {
     const auto& e = *static_cast<const UpdateEpilogue*>(context);
-    if (j0 == 0 && cols == e.n) {  // whole rows: one contiguous range
-      e.update(e.offset + i0 * e.n, e.offset + (i0 + rows) * e.n);
+    if (j0 == 0 && cols == e.n && ld == e.n) {  // whole rows: one contiguous range
+      e.update(e.offset + i0 * e.n, rows * e.n, block);
       return;
     }
-    for (std::size_t r = i0; r < i0 + rows; ++r) {
-      e.update(e.offset + r * e.n + j0, e.offset + r * e.n + j0 + cols);
+    for (std::size_t r = 0; r < rows; ++r) {
+      e.update(e.offset + (i0 + r) * e.n + j0, cols, block + r * ld);
     }
   }
 
-  // Parameters [begin, end) of the flat array, whose gradients are complete in job->grads.
-  void update(std::size_t begin, std::size_t end) const {
-    float* g = job->grads;
-    if (l1 != 0.0f || l2 != 0.0f) add_penalty_gradients(job->params, g, begin, end, l1, l2);
-    if (job->clip_value > 0.0f) clamp_gradients(g, begin, end, job->clip_value);
-    if (!optimizer_update(isa, job->optimizer, *constants, job->params, g, job->slots, begin, end)) {
+  // Parameters [begin, begin + count) of the flat array, whose gradients g[0, count) are
+  // complete.
+  void update(std::size_t begin, std::size_t count, float* g) const {
+    float* params = job->params + begin;
+    float* slots[kMaxOptimizerSlots] = {nullptr, nullptr};
+    for (int s = 0; s < kMaxOptimizerSlots; ++s) {
+      if (job->slots[s]) slots[s] = job->slots[s] + begin;
+    }
+    if (l1 != 0.0f || l2 != 0.0f) add_penalty_gradients(params, g, 0, count, l1, l2);
+    if (job->clip_value > 0.0f) clamp_gradients(g, 0, count, job->clip_value);
+    if (!optimizer_update(isa, job->optimizer, *constants, params, g, slots, 0, count)) {
       finite->store(false, std::memory_order_relaxed);
     }
   }
@@ -99,7 +106,7 @@ struct ForwardEpilogue {
   float* a;
   std::size_t n;
   static void apply(const void* context, std::size_t i0, std::size_t j0, std::size_t rows,
-                    std::size_t cols) {
+                    std::size_t cols, float*, std::size_t) {
     const auto& e = *static_cast<const ForwardEpilogue*>(context);
     if (j0 == 0 && cols == e.n) {  // whole rows: one contiguous block, one call
       activation_forward(e.isa, e.layer->activation, e.layer->leaky_slope, e.z + i0 * e.n,
@@ -122,7 +129,7 @@ struct BackwardEpilogue {
   const float* a;
   std::size_t n;
   static void apply(const void* context, std::size_t i0, std::size_t j0, std::size_t rows,
-                    std::size_t cols) {
+                    std::size_t cols, float*, std::size_t) {
     const auto& e = *static_cast<const BackwardEpilogue*>(context);
     if (j0 == 0 && cols == e.n) {  // whole rows: one contiguous block, one call
       const std::size_t at = i0 * e.n, count = rows * cols;
@@ -371,12 +378,18 @@ double Mlp::backward(const float* params, const float* x, const Targets& targets
       std::atomic<bool> finite{true};
       const UpdateEpilogue weights{gemm_.isa(), fused->job, &fused->constants, w_offset, n,
                                    layer.l1, layer.l2, &finite};
-      const Epilogue epilogue{&UpdateEpilogue::apply, &weights, /*by_rows=*/true};
+      // ∂L/∂W itself is not kept (c_scratch): writing it to grads, 2.1 MB for 784-512-256-10,
+      // fetched its lines from memory on every step only to overwrite them. Without that, batches
+      // of 8 trained 1.18–1.23× as fast, 16 1.06–1.16×, 64 1.00–1.10×, 256 1.00–1.04× (1 and 2
+      // threads; bench/compare-builds.mjs, 15 rounds; batch 1024, which needs two k blocks and
+      // so still writes grads, read 1.00–1.08× in the same runs).
+      const Epilogue epilogue{&UpdateEpilogue::apply, &weights, /*by_rows=*/true,
+                              /*c_scratch=*/true};
       gemm_.sgemm(Trans::kYes, Trans::kNo, layer.inputs, n, rows, 1.0f, input, layer.inputs, delta, n,
                   0.0f, grads + w_offset, n, nullptr, &epilogue, grads + b_offset);
       const UpdateEpilogue bias{gemm_.isa(), fused->job, &fused->constants, b_offset, n, 0.0f, 0.0f,
                                 &finite};
-      bias.update(b_offset, b_offset + n);
+      bias.update(b_offset, n, grads + b_offset);
       if (!finite.load()) fused->finite = false;
     } else {
       float* dw = grads + spec_.weights_offset(l);

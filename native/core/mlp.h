@@ -35,7 +35,7 @@ enum class StopReason {
 // `order` (a permutation of row indices per epoch, epochs·epoch_rows long).
 struct TrainJob {
   float* params = nullptr;
-  float* grads = nullptr;
+  float* grads = nullptr;  // scratch: with clip_norm, each batch's ∂L/∂θ; else partly unwritten
   float* slots[kMaxOptimizerSlots] = {nullptr, nullptr};
   OptimizerSpec optimizer;
   std::int64_t first_step = 1;            // the optimizer's step counter at the first batch
@@ -119,8 +119,10 @@ class Mlp {
   // row of ∂L/∂W just before updating that row of W (fused_update): ∂L/∂W is never written out
   // and read back, which is most of a small batch's memory traffic. Larger batches form ∂L/∂W
   // with the GEMM and update each block of it as the product finishes it (UpdateEpilogue in
-  // mlp.cc), while it is in cache. Either way the result is the same bits as forming every
-  // gradient and then updating in a pass of its own, the path taken under clip_norm.
+  // mlp.cc), while it is in cache; a block formed in one pass over the batch goes through the
+  // product's own buffer (Epilogue::c_scratch), not job.grads. Either way the result is the same
+  // bits as forming every gradient and then updating in a pass of its own, the path taken under
+  // clip_norm.
   struct FusedUpdate {
     const TrainJob* job;
     StepConstants constants;  // the optimizer's, for this step and its learning rate

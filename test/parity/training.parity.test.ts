@@ -25,6 +25,55 @@ const OPTIMIZERS: [string, () => Optimizer][] = [
   ['Adagrad', () => new Adagrad({ learningRate: 0.03 })],
 ];
 
+/** How many elements of two float arrays differ in their bits (and by how much the lengths do). */
+function differingBits(p: Float32Array, q: Float32Array): number {
+  const [u, v] = [new Uint32Array(p.buffer, p.byteOffset, p.length), new Uint32Array(q.buffer, q.byteOffset, q.length)];
+  let count = Math.abs(u.length - v.length);
+  for (let i = 0; i < Math.min(u.length, v.length); i++) if (u[i] !== v[i]) count++;
+  return count;
+}
+
+/**
+ * Trains the model of `options` on 1 and 2 native threads and on the reference: the two native
+ * runs must end on the same bits, and on the reference's loss, weights and optimizer slots
+ * (after the weights moved by more than `moved`, or agreement would prove nothing).
+ */
+async function expectThreadsAndReferenceAgree(
+  options: (backend: 'native' | 'reference', threads?: number) => ModelOptions,
+  x: ReturnType<typeof shaped>,
+  labels: Int32Array,
+  fit: { epochs: number; batchSize: number; seed: number; clipValue: number },
+  steps: number,
+  moved: number,
+): Promise<void> {
+  const [one, two, reference] = [new Sequential(options('native', 1)), new Sequential(options('native', 2)), new Sequential(options('reference'))];
+  const [a, b, c] = await Promise.all([one.fit(x, labels, fit), two.fit(x, labels, fit), reference.fit(x, labels, fit)]);
+  expect(b.loss).toEqual(a.loss);
+  const [oneWeights, twoWeights] = [one.getWeights(), two.getWeights()];
+  twoWeights.forEach((layer, l) => {
+    expect(differingBits(layer.kernel, oneWeights[l]!.kernel), `layer ${l} weights, 2 threads`).toBe(0);
+    expect(differingBits(layer.bias, oneWeights[l]!.bias), `layer ${l} bias, 2 threads`).toBe(0);
+  });
+  const [sa, sb, sc] = [one.getOptimizerState(), two.getOptimizerState(), reference.getOptimizerState()];
+  expect(sb.step).toBe(sa.step);
+  expect(sb.slots.length).toBe(sa.slots.length);
+  sb.slots.forEach((slot, i) => expect(differingBits(slot, sa.slots[i]!), `slot ${i}, 2 threads`).toBe(0));
+  expect(relativeError(a.loss, c.loss)).toBeLessThan(TRAINING_TOLERANCE);
+  const initial = new Sequential(options('reference')).getWeights();
+  const referenceWeights = reference.getWeights();
+  oneWeights.forEach((layer, l) => {
+    const ref = referenceWeights[l]!;
+    expect(relativeError(ref.kernel, initial[l]!.kernel), `layer ${l} moved`).toBeGreaterThan(moved);
+    expect(relativeError(layer.kernel, ref.kernel), `layer ${l} weights`).toBeLessThan(TRAINING_TOLERANCE);
+    expect(relativeError(layer.bias, ref.bias), `layer ${l} bias`).toBeLessThan(TRAINING_TOLERANCE);
+  });
+  expect(sa.step).toBe(steps);
+  expect(sa.slots.length).toBe(sc.slots.length);
+  sa.slots.forEach((slot, i) => expect(relativeError(slot, sc.slots[i]!)).toBeLessThan(TRAINING_TOLERANCE));
+  one.dispose();
+  two.dispose();
+}
+
 describe.each(availableKernels())('training parity, %s kernel', (kernel) => {
   it.each(OPTIMIZERS)('50 steps of %s end on the same weights', async (_name, optimizer) => {
     const random = new Random(4);
@@ -115,25 +164,29 @@ describe.each(availableKernels())('training parity, %s kernel', (kernel) => {
       backend,
       ...(backend === 'native' ? { kernel, threads } : {}),
     });
-    const [one, two, reference] = [new Sequential(options('native', 1)), new Sequential(options('native', 2)), new Sequential(options('reference'))];
-    const fit = { epochs: 2, batchSize: 128, seed: 8, clipValue: 0.02 };
-    const [a, b, c] = await Promise.all([one.fit(x, labels, fit), two.fit(x, labels, fit), reference.fit(x, labels, fit)]);
-    expect(b.loss).toEqual(a.loss);
-    expect(two.getWeights()).toEqual(one.getWeights());
-    expect(two.getOptimizerState()).toEqual(one.getOptimizerState());
-    expect(relativeError(a.loss, c.loss)).toBeLessThan(TRAINING_TOLERANCE);
-    const initial = new Sequential(options('reference')).getWeights();
-    one.getWeights().forEach((layer, l) => {
-      const ref = reference.getWeights()[l]!;
-      expect(relativeError(ref.kernel, initial[l]!.kernel), `layer ${l} moved`).toBeGreaterThan(1e-3);
-      expect(relativeError(layer.kernel, ref.kernel), `layer ${l} weights`).toBeLessThan(TRAINING_TOLERANCE);
-      expect(relativeError(layer.bias, ref.bias), `layer ${l} bias`).toBeLessThan(TRAINING_TOLERANCE);
+    await expectThreadsAndReferenceAgree(options, x, labels, { epochs: 2, batchSize: 128, seed: 8, clipValue: 0.02 }, 4, 1e-3);
+  });
+
+  // The first layer's ∂L/∂W product has 130 rows (more than the small-m schedule takes) and
+  // 4,100 columns (more than one 4,096-wide column block): each block of it goes to the product's
+  // own buffer, not to the gradient buffer, and the update reads it there row by row, rows 4,096
+  // and 4 floats long (Epilogue::c_scratch in native/core/gemm.h). Every parameter must still be
+  // updated once, from its own gradient.
+  it('2 momentum steps through a 130-input, 4,100-unit layer with penalties and clipValue, on 1 and 2 threads', async () => {
+    const random = new Random(12);
+    const rows = 16;
+    const x = shaped(randomMatrix(random, rows, 130), rows, 130);
+    const labels = Int32Array.from({ length: rows }, () => random.below(3));
+    const options = (backend: 'native' | 'reference', threads = 1): ModelOptions => ({
+      inputSize: 130,
+      layers: [{ units: 4100, activation: 'tanh', l1: 1e-4, l2: 1e-3 }, { units: 3, activation: 'softmax' }],
+      loss: 'sparseCategoricalCrossEntropy',
+      optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
+      seed: 7,
+      backend,
+      ...(backend === 'native' ? { kernel, threads } : {}),
     });
-    const [sa, sc] = [one.getOptimizerState(), reference.getOptimizerState()];
-    expect(sa.step).toBe(4);
-    sa.slots.forEach((slot, i) => expect(relativeError(slot, sc.slots[i]!)).toBeLessThan(TRAINING_TOLERANCE));
-    one.dispose();
-    two.dispose();
+    await expectThreadsAndReferenceAgree(options, x, labels, { epochs: 1, batchSize: 8, seed: 5, clipValue: 0.002 }, 2, 1e-4);
   });
 
   // Batches of 1–4 rows take the fused path: each row of ∂L/∂W is formed inside the optimizer's
