@@ -22,12 +22,13 @@
 // Small m (≤ m_small, one IC block: the batch-64 shapes of an MLP): A is packed once per k block
 // and B is packed one or two micro-panels at a time, right before their use, into a buffer that
 // stays in L1/L2. B, the big operand here, is read from memory once and never written back out
-// as a large packed block.
+// as a large packed block. When its k is split in blocks (always at k ≥ 512), the threads take
+// k blocks instead of rectangles (small_m_split_k), and C is then summed from their parts.
 //
 // Determinism: the k blocking depends on the problem alone (never the thread count), every
 // element's k-sum runs in order inside one kernel call per k block, and the blocks are
-// combined in order in the write-back. Which thread, or which tile shape, computes an element
-// never changes its bits.
+// combined in order in the write-back (or, split by k, by the same additions in the same
+// order). Which thread, or which tile shape, computes an element never changes its bits.
 #include "gemm.h"
 
 #include <algorithm>
@@ -262,6 +263,7 @@ struct Gemm::Impl {
   std::vector<Buffer> a_buf;  // per thread: packed A block
   std::vector<Buffer> b_buf;  // per thread: packed B block, or one micro-panel (small m)
   std::vector<Buffer> c_buf;  // per thread: one block of C, for Epilogue::c_scratch
+  Buffer k_parts;             // small_m_split_k: the products of k blocks 1, 2, …
 
   int threads_for(const Problem& p) const {
     const int avail = pool ? pool->size() : 1;
@@ -287,6 +289,7 @@ struct Gemm::Impl {
                int thread);
   void large_m(const Problem& p, const Region& r, const Tile& tile, const KBlocks& kb,
                int thread, bool scratch);
+  void small_m_split_k(const Problem& p, const Tile& tile, const KBlocks& kb, int threads);
 };
 
 // B micro-panels the small-m schedule packs at a time when B is not transposed. Then a panel's
@@ -335,6 +338,53 @@ void Gemm::Impl::small_m(const Problem& p, const Region& r, const Tile& kt, cons
     }
   }
   p.finished(r.i0, r.j0, m, r.j1 - r.j0);
+}
+
+// Small m and k at least this deep: two k blocks even where one would do, so that two threads
+// can take one each (small_m_split_k). Split by columns, each thread packed all of A, and in a
+// training step read half of its rows of W from the other core's cache (the update splits W by
+// rows). Split by k, each packs half of A and reads the rows of W it updated. Batch-64 training
+// of 784-512-256-10 on 2 threads: 1.035× as fast, median of 13 runs of 21–31 alternating rounds
+// (0.95–1.11; 1.06–1.09 in the quieter ones); 1 thread, which pays one more pass over C:
+// 0.95–1.04 (bench/compare-builds.mjs).
+constexpr std::size_t kSmallMSplitDepth = 512;
+
+// Several threads on a small-m product of several k blocks: each task runs the small-m schedule
+// on one k block over a range of columns, block 0 into C (with beta), block q ≥ 1 into a part of
+// its own; then each thread adds the parts to its rows of C in block order, then the bias, and
+// hands them to the epilogue. Those are the additions the one-thread write-back makes
+// (C + alpha·A_q·B_q for q = 1, 2, …, then + bias), so the bits are the same.
+void Gemm::Impl::small_m_split_k(const Problem& p, const Tile& tile, const KBlocks& kb,
+                                 int threads) {
+  const std::size_t m = p.m, n = p.n, np = div_up(n, tile.nr);
+  const std::size_t col_parts = std::min(np, std::max<std::size_t>(1, std::size_t(threads) / kb.count));
+  float* parts = k_parts.data();
+  run(kb.count * col_parts, threads, [&](std::size_t task, int thread) {
+    const std::size_t q = task / col_parts, part = task % col_parts;
+    const std::size_t j0 = np * part / col_parts * tile.nr;
+    const std::size_t j1 = std::min(n, np * (part + 1) / col_parts * tile.nr);
+    const std::size_t p0 = kb.begin(q), kc = kb.size(q, p.k);
+    float* c = q == 0 ? p.c : parts + (q - 1) * m * n;
+    const Problem block{p.ta, p.tb, m, n, kc, p.alpha, q == 0 ? p.beta : 0.0f, p.a_block(0, p0),
+                        p.lda, p.b_block(p0, 0), p.ldb, c, q == 0 ? p.ldc : n, nullptr, nullptr,
+                        nullptr};
+    if (j0 < j1) small_m(block, Region{0, m, j0, j1}, tile, KBlocks{1, kc}, thread);
+  });
+  const std::size_t row_parts = std::min(m, std::size_t(threads));
+  run(row_parts, threads, [&](std::size_t part, int) {
+    const std::size_t i0 = m * part / row_parts, i1 = m * (part + 1) / row_parts;
+    for (std::size_t i = i0; i < i1; ++i) {
+      float* ci = p.c + i * p.ldc;
+      for (std::size_t q = 1; q < kb.count; ++q) {
+        const float* pi = parts + (q - 1) * m * n + i * n;
+        for (std::size_t j = 0; j < n; ++j) ci[j] += pi[j];
+      }
+      if (p.bias) {
+        for (std::size_t j = 0; j < n; ++j) ci[j] += p.bias[j];
+      }
+    }
+    if (i1 > i0) p.finished(i0, 0, i1 - i0, n);
+  });
 }
 
 // The five BLIS loops over one region: packed B block (kc×nc) per (JC, PC), packed A block
@@ -406,6 +456,7 @@ std::size_t Gemm::workspace_bytes() const {
   for (const Buffer& buffer : impl_->a_buf) bytes += buffer.bytes();
   for (const Buffer& buffer : impl_->b_buf) bytes += buffer.bytes();
   for (const Buffer& buffer : impl_->c_buf) bytes += buffer.bytes();
+  bytes += impl_->k_parts.bytes();
   return bytes;
 }
 ThreadPool* Gemm::pool() const { return impl_->pool; }
@@ -454,8 +505,20 @@ void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
   // Everything that decides the rounding (the tile does not: each element's k-sum is the same
   // FMA sequence in any tile) depends on the problem, never on the thread count.
   const Tile& tile = pick_tile(kt, m);
-  const KBlocks kb = k_blocks(k, m <= kt.m_small ? kt.kc_long : kt.kc);
+  KBlocks kb = k_blocks(k, m <= kt.m_small ? kt.kc_long : kt.kc);
+  if (m <= kt.m_small && kb.count == 1 && k >= kSmallMSplitDepth) kb = KBlocks{2, div_up(k, 2)};
   const int threads = im.threads_for(p);
+  if (m <= kt.m_small && kb.count > 1 && threads > 1 && !b_sums) {
+    const std::size_t a_floats = round_up(m, tile.mr) * kb.depth;
+    const std::size_t b_floats = kSmallMPanels * tile.nr * kb.depth;
+    for (std::size_t t = 0; t < static_cast<std::size_t>(im.pool->size()); ++t) {
+      im.a_buf[t].reserve(a_floats);
+      im.b_buf[t].reserve(b_floats);
+    }
+    im.k_parts.reserve((kb.count - 1) * m * n);
+    im.small_m_split_k(p, tile, kb, threads);
+    return;
+  }
   const bool by_rows_only = epilogue && epilogue->by_rows;
   const Split split = threads > 1 ? choose_split(m, n, k, tile.mr, tile.nr, threads, by_rows_only)
                                   : Split{false, 1};

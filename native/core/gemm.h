@@ -24,8 +24,9 @@
 // Backprop needs three shapes of it:  Z = X·W (kNo,kNo),  dX = dZ·Wᵀ (kNo,kYes),
 // dW = Xᵀ·dZ (kYes,kNo, beta = 1 to accumulate).
 //
-// Determinism: the result is bitwise identical whatever the thread count. Only the m and n
-// loops are split between threads; each element's k-sum runs in one fixed order.
+// Determinism: the result is bitwise identical whatever the thread count. Each element's k-sum
+// runs in one fixed order: in k blocks fixed by the shape, added in block order, whether one
+// thread runs them in turn or (few rows, deep k) several threads take one block each.
 #pragma once
 
 #include <cstddef>

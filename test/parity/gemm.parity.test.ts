@@ -12,6 +12,8 @@ import { PARITY_TOLERANCE, relativeError } from '../helpers/tolerance.ts';
 const SHAPES: [m: number, n: number, k: number][] = [
   [1, 1, 1], [1, 17, 5], [17, 1, 5], [5, 7, 1], [7, 13, 5], [33, 47, 29],
   [64, 64, 64], [65, 97, 130], [100, 200, 300], [3, 300, 1000], [257, 31, 513],
+  // Few rows, k ≥ 512: the small-m schedule's k in two blocks.
+  [70, 90, 600],
   // One row and n ≥ 64: B streamed row by row, 512 columns at a time, then the narrow blocks.
   [1, 600, 37], [1, 130, 9],
 ];
@@ -49,17 +51,27 @@ describe.each(availableKernels())('sgemm with the %s kernel', (kernel) => {
     });
   });
 
-  // 300 rows: the blocked path; 1 and 3 rows: the tiny-m paths (B streamed unpacked).
-  it.each([[300, false], [3, false], [3, true], [1, false]] as const)('gives bitwise the same result on 1 and 2 threads (m %i, B transposed %s)', (m, transB) => {
+  // 300 rows: the blocked path; 64 rows: the small-m path, whose two k blocks (k ≥ 512) the two
+  // threads take one each and then add up (with alpha, beta and the bias, the sums the one-thread
+  // write-back makes); 1 and 3 rows: the tiny-m paths (B streamed unpacked).
+  it.each([[300, false], [64, false], [64, true], [3, false], [3, true], [1, false]] as const)('gives bitwise the same result on 1 and 2 threads (m %i, B transposed %s)', (m, transB) => {
     const random = new Random(5);
     const [n, k] = [520, 784];
     const a = randomMatrix(random, m, k);
     const b = randomMatrix(random, k, n);
-    const one = new Float32Array(m * n);
-    const two = new Float32Array(m * n);
+    const ldc = n + 3;  // padding columns, which must stay as they are
+    const c = randomMatrix(random, m, ldc);
+    const bias = randomMatrix(random, 1, n);
     const ldb = transB ? k : n;
-    binding._sgemm(false, transB, m, n, k, 1, a, k, b, ldb, 0, one, n, null, kernel, 1);
-    binding._sgemm(false, transB, m, n, k, 1, a, k, b, ldb, 0, two, n, null, kernel, 2);
-    expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true);
+    for (const [alpha, beta, withBias] of [[1, 0, false], [-2, 0.25, true]] as const) {
+      const [one, two] = [c.slice(), c.slice()];
+      binding._sgemm(false, transB, m, n, k, alpha, a, k, b, ldb, beta, one, ldc, withBias ? bias : null, kernel, 1);
+      binding._sgemm(false, transB, m, n, k, alpha, a, k, b, ldb, beta, two, ldc, withBias ? bias : null, kernel, 2);
+      expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer)), `alpha ${alpha}, beta ${beta}, bias ${withBias}`).toBe(true);
+      const expected = Float64Array.from(c);
+      gemm(false, transB, m, n, k, alpha, a, k, b, ldb, beta, expected, ldc, withBias ? bias : undefined);
+      expect(relativeError(two, expected), `alpha ${alpha}, beta ${beta}, bias ${withBias}`).toBeLessThan(PARITY_TOLERANCE);
+      for (let i = 0; i < m; i++) expect(two.subarray(i * ldc + n, (i + 1) * ldc)).toEqual(c.subarray(i * ldc + n, (i + 1) * ldc));
+    }
   });
 });
