@@ -357,7 +357,8 @@ constexpr std::size_t kSmallMSplitDepth = 512;
 void Gemm::Impl::small_m_split_k(const Problem& p, const Tile& tile, const KBlocks& kb,
                                  int threads) {
   const std::size_t m = p.m, n = p.n, np = div_up(n, tile.nr);
-  const std::size_t col_parts = std::min(np, std::max<std::size_t>(1, std::size_t(threads) / kb.count));
+  const std::size_t spare = std::size_t(threads) / kb.count;  // threads per k block
+  const std::size_t col_parts = std::min(np, std::max<std::size_t>(1, spare));
   float* parts = k_parts.data();
   run(kb.count * col_parts, threads, [&](std::size_t task, int thread) {
     const std::size_t q = task / col_parts, part = task % col_parts;
