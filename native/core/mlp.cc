@@ -379,10 +379,10 @@ double Mlp::backward(const float* params, const float* x, const Targets& targets
       const UpdateEpilogue weights{gemm_.isa(), fused->job, &fused->constants, w_offset, n,
                                    layer.l1, layer.l2, &finite};
       // ∂L/∂W itself is not kept (c_scratch): writing it to grads, 2.1 MB for 784-512-256-10,
-      // fetched its lines from memory on every step only to overwrite them. Without that, batches
-      // of 8 trained 1.18–1.23× as fast, 16 1.06–1.16×, 64 1.00–1.10×, 256 1.00–1.04× (1 and 2
-      // threads; bench/compare-builds.mjs, 15 rounds; batch 1024, which needs two k blocks and
-      // so still writes grads, read 1.00–1.08× in the same runs).
+      // fetched its lines from L3 or memory every step only to overwrite them. Without that,
+      // batches of 8 trained 1.18–1.23× as fast, 16 1.06–1.16×, 64 1.00–1.10×, 256 1.00–1.04× (1
+      // and 2 threads; bench/compare-builds.mjs, 15 rounds; batch 1024, which needs two k blocks
+      // and so still writes grads, read 1.00–1.08× in the same runs).
       const Epilogue epilogue{&UpdateEpilogue::apply, &weights, /*by_rows=*/true,
                               /*c_scratch=*/true};
       gemm_.sgemm(Trans::kYes, Trans::kNo, layer.inputs, n, rows, 1.0f, input, layer.inputs, delta, n,
