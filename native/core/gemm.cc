@@ -158,8 +158,11 @@ struct Problem {
   void finished(std::size_t i0, std::size_t j0, std::size_t rows, std::size_t cols,
                 float* block = nullptr, std::size_t ld = 0) const {
     if (!epilogue) return;
-    if (!block) block = c + i0 * ldc + j0, ld = ldc;
-    epilogue->apply(epilogue->context, i0, j0, rows, cols, block, ld);
+    if (block) {
+      epilogue->apply(epilogue->context, i0, j0, rows, cols, block, ld);
+    } else {
+      epilogue->apply(epilogue->context, i0, j0, rows, cols, c + i0 * ldc + j0, ldc);
+    }
   }
 
   const float* a_block(std::size_t i0, std::size_t p0) const {
@@ -207,7 +210,8 @@ struct BPanelLines {
   void prefetch(std::size_t u0, std::size_t u1) const {
     for (std::size_t u = u0; u < u1; ++u) {
       const std::size_t run = u / per_run, at = (u % per_run) * 16;
-      const float* line = p.tb ? p.b + (j0 + run) * p.ldb + p0 + at : p.b + (p0 + run) * p.ldb + j0 + at;
+      const float* line =
+          p.tb ? p.b + (j0 + run) * p.ldb + p0 + at : p.b + (p0 + run) * p.ldb + j0 + at;
       __builtin_prefetch(line, 0, 2);
     }
   }
@@ -290,6 +294,17 @@ struct Gemm::Impl {
   void large_m(const Problem& p, const Region& r, const Tile& tile, const KBlocks& kb,
                int thread, bool scratch);
   void small_m_split_k(const Problem& p, const Tile& tile, const KBlocks& kb, int threads);
+
+  // Grows the packing (and scratch) buffers of the first `buffers` threads before a product
+  // goes parallel: no allocation once the largest shape has been seen.
+  void reserve(std::size_t buffers, std::size_t a_floats, std::size_t b_floats,
+               std::size_t c_floats = 0) {
+    for (std::size_t t = 0; t < buffers; ++t) {
+      a_buf[t].reserve(a_floats);
+      b_buf[t].reserve(b_floats);
+      c_buf[t].reserve(c_floats);
+    }
+  }
 };
 
 // B micro-panels the small-m schedule packs at a time when B is not transposed. Then a panel's
@@ -510,12 +525,8 @@ void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
   if (m <= kt.m_small && kb.count == 1 && k >= kSmallMSplitDepth) kb = KBlocks{2, div_up(k, 2)};
   const int threads = im.threads_for(p);
   if (m <= kt.m_small && kb.count > 1 && threads > 1 && !b_sums) {
-    const std::size_t a_floats = round_up(m, tile.mr) * kb.depth;
-    const std::size_t b_floats = kSmallMPanels * tile.nr * kb.depth;
-    for (std::size_t t = 0; t < static_cast<std::size_t>(im.pool->size()); ++t) {
-      im.a_buf[t].reserve(a_floats);
-      im.b_buf[t].reserve(b_floats);
-    }
+    im.reserve(static_cast<std::size_t>(im.pool->size()), round_up(m, tile.mr) * kb.depth,
+               kSmallMPanels * tile.nr * kb.depth);
     im.k_parts.reserve((kb.count - 1) * m * n);
     im.small_m_split_k(p, tile, kb, threads);
     return;
@@ -551,12 +562,8 @@ void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
   // A block of C kept for the epilogue is at most mc rows × nc columns.
   const bool scratch = !small && epilogue && epilogue->c_scratch && beta == 0.0f && kb.count == 1;
   const std::size_t c_floats = scratch ? a_rows * std::min(max_cols, round_up(kt.nc, tile.nr)) : 0;
-  const std::size_t buffers = split.parts > 1 ? static_cast<std::size_t>(im.pool->size()) : 1;
-  for (std::size_t t = 0; t < buffers; ++t) {
-    im.a_buf[t].reserve(a_floats);
-    im.b_buf[t].reserve(b_floats);
-    im.c_buf[t].reserve(c_floats);
-  }
+  im.reserve(split.parts > 1 ? static_cast<std::size_t>(im.pool->size()) : 1, a_floats, b_floats,
+             c_floats);
   im.run(split.parts, threads, [&](std::size_t part, int thread) {
     const Region r = region(part);
     if (r.i0 >= r.i1 || r.j0 >= r.j1) return;

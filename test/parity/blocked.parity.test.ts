@@ -16,7 +16,7 @@ import { PARITY_TOLERANCE, relativeError } from '../helpers/tolerance.ts';
 const BATCH = 300;
 const referenceResults = new Map<
   string,
-  { flat: Float64Array; x: Float32Array; expected: ReturnType<typeof mlp.gradients>; forward: ReturnType<typeof mlp.forward> }
+  { flat: Float64Array; x: Float32Array; labels: Int32Array; expected: ReturnType<typeof mlp.gradients>; forward: ReturnType<typeof mlp.forward> }
 >();
 const SIZES = [40, 200, 150, 6] as const;
 
@@ -46,6 +46,7 @@ describe.each(availableKernels())('native (%s kernel) vs reference, batch 300', 
       const reference = referenceResults.get(hidden) ?? {
         flat,
         x,
+        labels,
         expected: mlp.gradients(model.spec, flat, x, { labels }, BATCH),
         forward: mlp.forward(model.spec, flat, x, BATCH),
       };
@@ -53,6 +54,7 @@ describe.each(availableKernels())('native (%s kernel) vs reference, batch 300', 
       // A cached result holds only for the very same inputs.
       expect(relativeError(flat, reference.flat)).toBe(0);
       expect(relativeError(x, reference.x)).toBe(0);
+      expect(relativeError(labels, reference.labels)).toBe(0);
       const { expected, forward } = reference;
       const actual = model.gradients(shaped(x, BATCH, SIZES[0]), labels);
       expect(Math.abs(actual.loss - expected.loss) / Math.abs(expected.loss)).toBeLessThan(PARITY_TOLERANCE);
