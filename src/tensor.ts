@@ -37,7 +37,9 @@ export interface Matrix {
 function nonFinite(name: string, value: number, row: number, col: number): FastpropError {
   return new FastpropError(
     'ERR_NON_FINITE',
-    `${name} contains ${String(value)} at row ${row}, column ${col}: every value must be a finite number`,
+    Number.isFinite(value)
+      ? `${name} contains ${String(value)} at row ${row}, column ${col}, beyond float32's range (±3.4e38): every value must be a finite float32`
+      : `${name} contains ${String(value)} at row ${row}, column ${col}: every value must be a finite number`,
   );
 }
 
@@ -86,8 +88,10 @@ function fromNested(rows: readonly unknown[], name: string): Matrix {
       if (typeof value !== 'number') {
         throw new FastpropError('ERR_INVALID_ARGUMENT', `Expected a number at ${name}[${r}][${c}] but received ${describe(value)}`);
       }
-      if (!Number.isFinite(value)) throw nonFinite(name, value, r, c);
+      // Checked on the float32 value, as in fromFlat: a finite float64 beyond float32's range
+      // would become Infinity.
       data[r * cols + c] = value;
+      if (!Number.isFinite(data[r * cols + c]!)) throw nonFinite(name, value, r, c);
     }
   }
   return { data, rows: checked.length, cols };

@@ -71,6 +71,12 @@ describe('fuzzing InMemoryDataset', () => {
     expect(Math.min(tally.ok, tally.failed)).toBeGreaterThan(5); // not vacuous: both endings happen
   });
 
+  it('regression: a nested-array value beyond float32 range is refused (1.8e308 was stored as Infinity; fast-check seed -1286811417)', () => {
+    expect(() => new InMemoryDataset([[0]], [[1.7976931348623157e308]])).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE', message: expect.stringContaining("float32's range") }));
+    expect(() => new InMemoryDataset([[-1e39]], [[0]])).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE' }));
+    expect(() => new InMemoryDataset({ data: [1e39], shape: [1, 1] }, [[0]])).toThrow(expect.objectContaining({ code: 'ERR_NON_FINITE' }));
+  });
+
   it("regression: a null info argument or a bad 'classes' in it is refused with a FastpropError (null threw a TypeError)", () => {
     expect(() => new InMemoryDataset([[1]], [1], null as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
     expect(() => new InMemoryDataset([[1]], [1], { classes: 'ab' as never })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARGUMENT' }));
