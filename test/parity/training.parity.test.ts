@@ -222,4 +222,38 @@ describe.each(availableKernels())('training parity, %s kernel', (kernel) => {
       native.dispose();
     }
   });
+  // Unshuffled, each batch's rows are consecutive rows of x, and the native core reads them (and
+  // their targets) in place instead of gathering them: batches of 7 over 30 rows end on a
+  // partial batch of 2, and batch size 1 takes the path that starts each step's product early.
+  it.each([
+    ['labels', 'sparseCategoricalCrossEntropy', 7],
+    ['target rows', 'meanSquaredError', 7],
+    ['labels, batches of 1', 'sparseCategoricalCrossEntropy', 1],
+  ] as const)('unshuffled epochs read in place (%s) end on the same weights', async (_name, loss, batchSize) => {
+    const random = new Random(13);
+    const x = randomMatrix(random, 30, 5);
+    const y = randomTargets(random, loss, 30, 3);
+    const options = (backend: 'native' | 'reference'): ModelOptions => ({
+      inputSize: 5,
+      layers: [{ units: 8, activation: 'tanh' }, { units: 3, activation: loss === 'meanSquaredError' ? 'linear' : 'softmax' }],
+      loss,
+      optimizer: new SGD({ learningRate: 0.1, momentum: 0.5 }),
+      seed: 4,
+      backend,
+      ...(backend === 'native' ? { kernel } : {}),
+    });
+    const [native, reference] = [new Sequential(options('native')), new Sequential(options('reference'))];
+    const targets = y instanceof Int32Array ? y : shaped(y, 30, 3);
+    const fit = { epochs: 3, batchSize, shuffle: false };
+    const [a, b] = await Promise.all([native.fit(shaped(x, 30, 5), targets, fit), reference.fit(shaped(x, 30, 5), targets, fit)]);
+    expect(relativeError(a.loss, b.loss)).toBeLessThan(TRAINING_TOLERANCE);
+    const initial = new Sequential(options('reference')).getWeights();
+    native.getWeights().forEach((layer, l) => {
+      const ref = reference.getWeights()[l]!;
+      expect(relativeError(ref.kernel, initial[l]!.kernel), `layer ${l} moved`).toBeGreaterThan(1e-3);
+      expect(relativeError(layer.kernel, ref.kernel), `layer ${l} weights`).toBeLessThan(TRAINING_TOLERANCE);
+      expect(relativeError(layer.bias, ref.bias), `layer ${l} bias`).toBeLessThan(TRAINING_TOLERANCE);
+    });
+    native.dispose();
+  });
 });
