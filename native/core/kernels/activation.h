@@ -39,8 +39,19 @@ inline float sigmoid_generic(float z) {
   return e / (1.0f + e);
 }
 
-constexpr float kInvSqrt2 = 0.70710678118654752f;
-constexpr float kInvSqrt2Pi = 0.39894228040143268f;
+// z·Φ(z) and Φ(z) + z·φ(z), in double: Φ(z) = erfc(−z/√2)/2 keeps the tail below 0 that
+// (1 + erf(z/√2))/2 cancels away in float (GELU was 0 below z ≈ −5.5, and off by 1e-3 at −4),
+// and rounding z/√2 to float would cost about z²/2 ulp there.
+inline float gelu(float z) {
+  const double x = z;
+  return float(0.5 * x * std::erfc(-x * 0.70710678118654752));
+}
+
+inline float gelu_derivative(float z) {
+  const double x = z;
+  return float(0.5 * std::erfc(-x * 0.70710678118654752) +
+               x * 0.39894228040143268 * std::exp(-0.5 * x * x));
+}
 
 inline float softplus(float z) { return z > 0.0f ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z)); }
 
@@ -88,7 +99,7 @@ inline void forward_generic(Activation f, float slope, const float* z, float* a,
       for (std::size_t i = 0; i < count; ++i) a[i] = z[i] > 0.0f ? z[i] : std::expm1(z[i]);
       return;
     case Activation::kGelu:
-      for (std::size_t i = 0; i < count; ++i) a[i] = 0.5f * z[i] * (1.0f + std::erf(z[i] * kInvSqrt2));
+      for (std::size_t i = 0; i < count; ++i) a[i] = gelu(z[i]);
       return;
     case Activation::kSoftplus:
       for (std::size_t i = 0; i < count; ++i) a[i] = softplus(z[i]);
@@ -130,11 +141,7 @@ inline void backward_generic(Activation f, float slope, const float* z, const fl
       for (std::size_t i = 0; i < count; ++i) g[i] *= z[i] > 0.0f ? 1.0f : a[i] + 1.0f;
       return;
     case Activation::kGelu:
-      for (std::size_t i = 0; i < count; ++i) {
-        const float cdf = 0.5f * (1.0f + std::erf(z[i] * kInvSqrt2));
-        const float pdf = kInvSqrt2Pi * std::exp(-0.5f * z[i] * z[i]);
-        g[i] *= cdf + z[i] * pdf;
-      }
+      for (std::size_t i = 0; i < count; ++i) g[i] *= gelu_derivative(z[i]);
       return;
     case Activation::kSoftplus:
       for (std::size_t i = 0; i < count; ++i) g[i] *= sigmoid_generic(z[i]);
