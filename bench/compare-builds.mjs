@@ -4,11 +4,12 @@
 // which moves separate runs by 10–25% (see the closing notes of issue 3). Needs `npm run build`
 // first (it copies dist/). Not part of `npm run bench`.
 //
-//   node bench/compare-builds.mjs OLD.node NEW.node [--batch 64] [--threads 2] [--rounds 15]
+//   node bench/compare-builds.mjs OLD.node NEW.node [--batch 64] [--threads 2] [--rounds 15] [--hidden tanh]
 //   node bench/compare-builds.mjs OLD.node NEW.node --gemm 64x784x512,64x512x784/nt [--threads 1]
 //   node bench/compare-builds.mjs OLD.node NEW.node --xor [--threads 1] [--rounds 40]
 //
-// Training (default): the MLP of bench/profile-fit.mjs, one `fit` call of each build per round.
+// Training (default): the MLP of bench/profile-fit.mjs, one `fit` call of each build per round;
+// --hidden gives its two hidden layers another activation than relu.
 // Each build gets a private copy of dist/ with the .node file as its build/Release/fastprop.node,
 // so the two TypeScript layers load different addons into one process. The builds must train to
 // the same bits unless a change means to alter the rounding: that is checked and printed first.
@@ -29,10 +30,11 @@ const { values: opts, positionals: builds } = parseArgs({
     rounds: { type: 'string', default: '15' },
     gemm: { type: 'string' },
     xor: { type: 'boolean', default: false },
+    hidden: { type: 'string', default: 'relu' },
   },
 });
 if (builds.length !== 2) {
-  console.error('usage: node bench/compare-builds.mjs OLD.node NEW.node [--batch N] [--threads N] [--rounds N] [--gemm shapes | --xor]');
+  console.error('usage: node bench/compare-builds.mjs OLD.node NEW.node [--batch N] [--threads N] [--rounds N] [--hidden F] [--gemm shapes | --xor]');
   process.exit(2);
 }
 if (process.env.FASTPROP_ADDON_PATH) {
@@ -104,7 +106,7 @@ async function compareMlp(libs) {
   const data = { data: x, shape: [rows, features] };
   const models = libs.map(({ Sequential, SGD }) => new Sequential({
     inputSize: features,
-    layers: [{ units: 512, activation: 'relu' }, { units: 256, activation: 'relu' }, { units: 10, activation: 'softmax' }],
+    layers: [{ units: 512, activation: opts.hidden }, { units: 256, activation: opts.hidden }, { units: 10, activation: 'softmax' }],
     loss: 'sparseCategoricalCrossEntropy',
     optimizer: new SGD({ learningRate: 0.01, momentum: 0.9 }),
     seed: 1,
@@ -115,7 +117,7 @@ async function compareMlp(libs) {
   console.log(`after one epoch from the same seed, ${differing} parameter(s) differ between the builds`);
   const rates = await alternate(models, (model) => model.fit(data, y, { epochs, batchSize: batch }), (ms) => (rows * epochs) / (ms / 1000));
   for (const model of models) model.dispose();
-  report(`MLP 784-512-256-10, batch ${batch}, ${threads} thread(s)`, 'samples/s', rates[0], rates[1]);
+  report(`MLP 784-512-256-10 (${opts.hidden}), batch ${batch}, ${threads} thread(s)`, 'samples/s', rates[0], rates[1]);
 }
 
 // XOR 2-4-1 as bench/xor.bench.ts trains it: steps/ms of one 10,000-step fit call per build and round.
