@@ -44,15 +44,32 @@ constexpr std::chrono::microseconds kSpinBeforeSleep{200};
 
 }  // namespace
 
-// Job protocol. `work` packs (job id << 32 | next task index). A task is claimed by a CAS that
+// Job protocol. `work` packs (job id << 32 | low << 16 | high): tasks [low, high) are still
+// unclaimed. The caller claims from the low end, workers from the high end, each by a CAS that
 // keeps the job id, so a worker that wakes up late (descheduled: this often runs on 2 cores
 // shared with Node's own threads) can never claim a task of a job other than the one it read
 // `fn` and `tasks` for. Before rewriting `fn`/`tasks`, the caller moves `work` to the new id
-// with the index parked at kClosed, which makes any late CAS on the old id fail. The caller
+// with nothing left to claim (kClosed), which makes any late CAS on the old id fail. The caller
 // waits for `done == tasks`, not for every worker: if the workers are slow to wake, the caller
 // simply runs all the tasks itself and returns.
+//
+// Two ends, so that with two threads task 0 runs on the caller and task 1 on the worker
+// whenever both are awake: the products and the update pass split the same weight rows the
+// same way, and the thread that updated rows then finds them in its own cache for the next
+// product. With one counter from the low end, the spinning worker took task 0 in 38% of a
+// batch-64 step's parallel regions (the caller checks for sleeping workers before it claims).
+// Two ends: batch 64 on 2 threads trains 1.09× as fast, batch 16 1.12×, 256 and 1024 the same.
 struct ThreadPool::Impl {
-  static constexpr std::uint64_t kClosed = 0xFFFFFFFFu;
+  static constexpr unsigned kIndexBits = 16;
+  static constexpr std::uint64_t kMaxTasks = (std::uint64_t{1} << kIndexBits) - 1;
+  static constexpr std::uint64_t kIdMask = 0xFFFFFFFFu;
+  static std::uint64_t pack(std::uint64_t id, std::uint64_t low, std::uint64_t high) {
+    return id << (2 * kIndexBits) | low << kIndexBits | high;
+  }
+  static std::uint64_t id_of(std::uint64_t w) { return w >> (2 * kIndexBits); }
+  static std::uint64_t low_of(std::uint64_t w) { return (w >> kIndexBits) & kMaxTasks; }
+  static std::uint64_t high_of(std::uint64_t w) { return w & kMaxTasks; }
+  static bool closed(std::uint64_t w) { return low_of(w) == kMaxTasks; }  // pack(id, kMaxTasks, 0)
 
   int size = 1;
   std::vector<std::thread> workers;
@@ -71,17 +88,19 @@ struct ThreadPool::Impl {
   std::condition_variable sleep_cv;
   int sleepers = 0;  // guarded by sleep_mu
 
-  // Claims and runs tasks of job `id` until none is left (or the job is no longer current).
+  // Claims and runs tasks of job `id` until none is left (or the job is no longer current):
+  // thread 0 (the caller) from the low end, workers from the high end.
   void run_tasks(std::uint64_t id, int thread) {
     for (;;) {
       std::uint64_t w = work.load();
       const auto* f = fn.load();
-      const std::uint64_t n = tasks.load();
-      std::uint64_t idx;
+      std::uint64_t idx, next;
       do {
-        idx = w & 0xFFFFFFFFu;
-        if ((w >> 32) != (id & 0xFFFFFFFFu) || idx >= n) return;
-      } while (!work.compare_exchange_weak(w, w + 1));
+        const std::uint64_t low = low_of(w), high = high_of(w);
+        if (id_of(w) != id || low >= high) return;
+        idx = thread == 0 ? low : high - 1;
+        next = thread == 0 ? pack(id, low + 1, high) : pack(id, low, high - 1);
+      } while (!work.compare_exchange_weak(w, next));
       try {
         (*f)(static_cast<std::size_t>(idx), thread);
       } catch (...) {
@@ -94,8 +113,8 @@ struct ThreadPool::Impl {
 
   void worker_loop(int thread) {
     const FlushSubnormals flush;  // for life: a worker runs only core work (float_mode.h)
-    std::uint64_t seen = work.load() >> 32;
-    auto fresh = [&](std::uint64_t w) { return (w >> 32) != seen && (w & 0xFFFFFFFFu) != kClosed; };
+    std::uint64_t seen = id_of(work.load());
+    auto fresh = [&](std::uint64_t w) { return id_of(w) != seen && !closed(w); };
     for (;;) {
       std::uint64_t w = work.load(std::memory_order_acquire);
       if (!fresh(w) && !stop.load()) {
@@ -111,7 +130,7 @@ struct ThreadPool::Impl {
         }
       }
       if (stop.load()) return;
-      seen = w >> 32;
+      seen = id_of(w);
       run_tasks(seen, thread);
     }
   }
@@ -148,17 +167,24 @@ void ThreadPool::parallel_for(std::size_t tasks,
   if (tasks == 0) return;
   Impl& p = *impl_;
   std::lock_guard<std::mutex> call(p.call_mu);
-  if (p.size == 1 || tasks == 1) {
+  // More tasks than the 16-bit indexes hold (no caller comes near: tasks are a few per thread)
+  // run here, one after another, as on a pool of one.
+  if (p.size == 1 || tasks == 1 || tasks > Impl::kMaxTasks) {
     for (std::size_t t = 0; t < tasks; ++t) fn(t, 0);
     return;
   }
-  const std::uint64_t id = ((p.work.load() >> 32) + 1) & 0xFFFFFFFFu;
-  p.work.store(id << 32 | Impl::kClosed);  // late claims on the previous job now fail
+  run_job(tasks, fn);
+}
+
+void ThreadPool::run_job(std::size_t tasks, const std::function<void(std::size_t, int)>& fn) {
+  Impl& p = *impl_;
+  const std::uint64_t id = (Impl::id_of(p.work.load()) + 1) & Impl::kIdMask;
+  p.work.store(Impl::pack(id, Impl::kMaxTasks, 0));  // closed: late claims on the last job fail
   p.fn.store(&fn);
   p.tasks.store(tasks);
   p.done.store(0);
   p.error = nullptr;
-  p.work.store(id << 32);  // open: tasks 0, 1, … can be claimed
+  p.work.store(Impl::pack(id, 0, tasks));  // open: tasks [0, tasks) can be claimed
   p.wake_sleepers();
   p.run_tasks(id, 0);
   for (unsigned spins = 0; p.done.load(std::memory_order_acquire) != tasks;) {
