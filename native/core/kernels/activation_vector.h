@@ -148,6 +148,7 @@ FASTPROP_VECTOR_INLINE void softplus16(F16& out, const F16& z) {
 typedef float F8 __attribute__((vector_size(32)));
 typedef double D8 __attribute__((vector_size(64)));
 typedef std::int64_t L8 __attribute__((vector_size(64)));
+typedef std::uint64_t U8 __attribute__((vector_size(64)));
 
 FASTPROP_VECTOR_INLINE void select8(D8& out, const L8& mask, const D8& yes, const D8& no) {
   out = (D8)((mask & (L8)yes) | (~mask & (L8)no));
@@ -164,7 +165,7 @@ FASTPROP_VECTOR_INLINE void exp_nonpositive8(D8& out, const D8& x) {
                          1.0 / 6, 0.5, 1.0, 1.0}) {
     p = p * r + c;
   }
-  const D8 scale = (D8)(((L8)t - 0x4338000000000000LL + 1023) << 52);
+  const D8 scale = (D8)(((U8)t - 0x4338000000000000u + 1023u) << 52);  // wraps where unused
   const D8 zero = {};
   select8(out, x < -200.0, zero, p * scale);
 }
