@@ -6,8 +6,16 @@
 //    PC over k in kc-deep blocks            (never threaded: every k block updates the same C,
 //                                            and splitting k would change the summation order)
 //     IC over m in mc-tall blocks           (packed A block mc×kc: L2)
-//      JR over the block's NR-wide panels   (B micro-panel kc×NR: L1/L2)
-//       IR over the block's MR-tall panels  → micro-kernel on one MR×NR tile of C
+//      IR over the block's MR-tall panels   (A micro-panel MR×kc: L1)
+//       JR over the B block's NR-wide panels → micro-kernel on one MR×NR tile of C
+//
+// IR outside JR, as BLIS's kernels for AVX-512 have it: the micro-panel that stays in L1 is
+// the one the kernel broadcasts from (A: 14×512 floats, 28 KiB), and the B micro-panels the
+// kernel loads as vectors stream past it. The other order kept a B micro-panel (512×32 floats,
+// 64 KiB: more than a 48 KiB L1) and streamed A. This order made 1,024³ and 2,048³ on 1 thread
+// 1.020–1.037× as fast (two runs of 11 and 15 rounds, bench/compare-builds.mjs), 512³ 1.00×;
+// on 2 threads 256³ 1.13×, the rest and MLP training 0.96–1.03× (noise). The AVX2 kernel
+// gained most: 1,024³ 1.22×, 2,048³ 1.20× (1 thread, 11 rounds). The same bits.
 //
 // Edges are handled by zero-padding while packing, so every kernel call runs a full tile and
 // only writes back its valid part. Transposes are absorbed by the packing routines (never
@@ -433,11 +441,11 @@ void Gemm::Impl::large_m(const Problem& p, const Region& r, const Tile& kt, cons
         kt.pack_a(p.ta, p.a_block(ic, p0), p.lda, mcur, kc, pa);
         float* cb = scratch ? pc : p.c + ic * p.ldc + jc;
         const std::size_t ldcb = scratch ? ncur : p.ldc;
-        for (std::size_t jr = 0; jr < ncur; jr += nr) {
-          const std::size_t n_valid = std::min(nr, ncur - jr);
-          const float* pbj = pb + jr * kc;
-          const float* bj = bias ? bias + jc + jr : nullptr;
-          for (std::size_t i = 0; i < mcur; i += mr) {
+        for (std::size_t i = 0; i < mcur; i += mr) {
+          for (std::size_t jr = 0; jr < ncur; jr += nr) {
+            const std::size_t n_valid = std::min(nr, ncur - jr);
+            const float* pbj = pb + jr * kc;
+            const float* bj = bias ? bias + jc + jr : nullptr;
             kt.kernel(kc, pa + i * kc, pbj, cb + i * ldcb + jr, ldcb, std::min(mr, mcur - i),
                       n_valid, p.alpha, beta, bj);
           }
