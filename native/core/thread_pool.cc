@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Persistent worker pool for the GEMM's m/n loops (the role of MLX's KernelPool or BLIS's
 // thread teams). Workers live as long as the pool; a parallel_for wakes them, shares out the
-// tasks through one atomic counter, runs tasks on the caller's thread too, and returns once
+// tasks through one atomic word, runs tasks on the caller's thread too, and returns once
 // every task has finished.
 //
 // Wake-up latency matters more than anything else here: a training step issues several GEMMs
@@ -48,8 +48,8 @@ constexpr std::chrono::microseconds kSpinBeforeSleep{200};
 // unclaimed. The caller claims from the low end, workers from the high end, each by a CAS that
 // keeps the job id, so a worker that wakes up late (descheduled: this often runs on 2 cores
 // shared with Node's own threads) can never claim a task of a job other than the one it read
-// `fn` and `tasks` for. Before rewriting `fn`/`tasks`, the caller moves `work` to the new id
-// with nothing left to claim (kClosed), which makes any late CAS on the old id fail. The caller
+// `fn` for. Before rewriting `fn`, the caller moves `work` to the new id with nothing left to
+// claim (closed: low = kMaxTasks), which makes any late CAS on the old id fail. The caller
 // waits for `done == tasks`, not for every worker: if the workers are slow to wake, the caller
 // simply runs all the tasks itself and returns.
 //
@@ -78,7 +78,6 @@ struct ThreadPool::Impl {
 
   std::atomic<std::uint64_t> work{0};
   std::atomic<const std::function<void(std::size_t, int)>*> fn{nullptr};
-  std::atomic<std::uint64_t> tasks{0};
   std::atomic<std::uint64_t> done{0};
   std::exception_ptr error;  // first exception thrown by a task (guarded by error_mu)
   std::mutex error_mu;
@@ -173,15 +172,9 @@ void ThreadPool::parallel_for(std::size_t tasks,
     for (std::size_t t = 0; t < tasks; ++t) fn(t, 0);
     return;
   }
-  run_job(tasks, fn);
-}
-
-void ThreadPool::run_job(std::size_t tasks, const std::function<void(std::size_t, int)>& fn) {
-  Impl& p = *impl_;
   const std::uint64_t id = (Impl::id_of(p.work.load()) + 1) & Impl::kIdMask;
   p.work.store(Impl::pack(id, Impl::kMaxTasks, 0));  // closed: late claims on the last job fail
   p.fn.store(&fn);
-  p.tasks.store(tasks);
   p.done.store(0);
   p.error = nullptr;
   p.work.store(Impl::pack(id, 0, tasks));  // open: tasks [0, tasks) can be claimed

@@ -23,8 +23,6 @@ class ThreadPool {
   void parallel_for(std::size_t tasks, const std::function<void(std::size_t task, int thread)>& fn);
 
  private:
-  void run_job(std::size_t tasks, const std::function<void(std::size_t task, int thread)>& fn);
-
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

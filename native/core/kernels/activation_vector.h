@@ -29,8 +29,10 @@ typedef std::uint32_t U16 __attribute__((vector_size(64)));
 // ISA's flags (GCC's -Wpsabi), though all of these are inlined.
 #define FASTPROP_VECTOR_INLINE inline __attribute__((always_inline))
 
-FASTPROP_VECTOR_INLINE void select16(F16& out, const I16& mask, const F16& yes, const F16& no) {
-  out = (F16)((mask & (I16)yes) | (~mask & (I16)no));
+// out = mask ? yes : no, lane by lane; a comparison of V lanes gives the mask, as M lanes.
+template <typename V, typename M>
+FASTPROP_VECTOR_INLINE void select(V& out, const M& mask, const V& yes, const V& no) {
+  out = (V)((mask & (M)yes) | (~mask & (M)no));
 }
 
 // e^x for x ≤ 0 (or NaN, which it returns). Cephes expf (S. L. Moshier): x = n·ln 2 + r with
@@ -50,7 +52,7 @@ FASTPROP_VECTOR_INLINE void exp_nonpositive(F16& out, const F16& x) {
   const F16 y = p * (r * r) + r + 1.0f;
   const F16 scale = (F16)(((U16)t - 0x4B400000u + 127u) << 23);  // 2^n (n ≥ −126 where used)
   const F16 zero = {};
-  select16(out, x < -87.33654475f, zero, y * scale);
+  select(out, x < -87.33654475f, zero, y * scale);
 }
 
 FASTPROP_VECTOR_INLINE void abs16(F16& out, const F16& x) { out = (F16)((I16)x & 0x7fffffff); }
@@ -61,7 +63,7 @@ FASTPROP_VECTOR_INLINE void sigmoid16(F16& out, const F16& z) {
   abs16(a, z);
   exp_nonpositive(e, -a);
   F16 num;
-  select16(num, z >= 0.0f, F16{} + 1.0f, e);
+  select(num, z >= 0.0f, F16{} + 1.0f, e);
   out = num / (e + 1.0f);
 }
 
@@ -79,7 +81,7 @@ FASTPROP_VECTOR_INLINE void tanh16(F16& out, const F16& z) {
   exp_nonpositive(e, a * -2.0f);
   const F16 large = (1.0f - e) / (1.0f + e);
   F16 y;
-  select16(y, a < 0.625f, small, large);
+  select(y, a < 0.625f, small, large);
   out = (F16)(((I16)y & 0x7fffffff) | ((I16)z & (std::int32_t)0x80000000u));
 }
 
@@ -95,7 +97,7 @@ FASTPROP_VECTOR_INLINE void expm1_nonpositive(F16& out, const F16& z) {
   p = p * z + 0.5f;
   F16 e;
   exp_nonpositive(e, z);
-  select16(out, z > -0.5f, p * (z * z) + z, e - 1.0f);
+  select(out, z > -0.5f, p * (z * z) + z, e - 1.0f);
 }
 
 // log(1 + u) for 0 ≤ u ≤ 1 (or NaN). w = 1 + u rounded; log w by Cephes logf (S. L. Moshier):
@@ -107,8 +109,8 @@ FASTPROP_VECTOR_INLINE void log1p_unit(F16& out, const F16& u) {
   const I16 halve = w > 1.41421356f;
   const F16 zero = {};
   F16 f, k;
-  select16(f, halve, w * 0.5f - 1.0f, w - 1.0f);
-  select16(k, halve, zero + 1.0f, zero);
+  select(f, halve, w * 0.5f - 1.0f, w - 1.0f);
+  select(k, halve, zero + 1.0f, zero);
   const F16 f2 = f * f;
   F16 p = f * 7.0376836292e-2f - 1.1514610310e-1f;
   p = p * f + 1.1676998740e-1f;
@@ -128,7 +130,7 @@ FASTPROP_VECTOR_INLINE void log1p_unit(F16& out, const F16& u) {
 FASTPROP_VECTOR_INLINE void elu16(F16& out, const F16& z) {
   F16 m;
   expm1_nonpositive(m, z);
-  select16(out, z > 0.0f, z, m);
+  select(out, z > 0.0f, z, m);
 }
 
 FASTPROP_VECTOR_INLINE void softplus16(F16& out, const F16& z) {
@@ -138,7 +140,7 @@ FASTPROP_VECTOR_INLINE void softplus16(F16& out, const F16& z) {
   log1p_unit(l, e);
   const F16 zero = {};
   F16 positive;
-  select16(positive, z > 0.0f, z, zero);
+  select(positive, z > 0.0f, z, zero);
   out = positive + l;
 }
 
@@ -149,10 +151,6 @@ typedef float F8 __attribute__((vector_size(32)));
 typedef double D8 __attribute__((vector_size(64)));
 typedef std::int64_t L8 __attribute__((vector_size(64)));
 typedef std::uint64_t U8 __attribute__((vector_size(64)));
-
-FASTPROP_VECTOR_INLINE void select8(D8& out, const L8& mask, const D8& yes, const D8& no) {
-  out = (D8)((mask & (L8)yes) | (~mask & (L8)no));
-}
 
 // e^x for −200 ≤ x ≤ 0 (0 below): x = n·ln 2 + r (ln 2 in fdlibm's two parts), e^r by its
 // Taylor series to r¹¹ (|r| ≤ 0.35: the rest is below 1e-14), 2^n through the exponent bits.
@@ -167,7 +165,7 @@ FASTPROP_VECTOR_INLINE void exp_nonpositive8(D8& out, const D8& x) {
   }
   const D8 scale = (D8)(((U8)t - 0x4338000000000000u + 1023u) << 52);  // wraps where unused
   const D8 zero = {};
-  select8(out, x < -200.0, zero, p * scale);
+  select(out, x < -200.0, zero, p * scale);
 }
 
 // Φ(z) = erfc(−z/√2)/2, and e^(−z²/2) for φ. erfc(a), a = |z|/√2: 1 − erf(a) by erf's Taylor
@@ -194,8 +192,8 @@ FASTPROP_VECTOR_INLINE void normal_cdf8(D8& cdf, D8& gauss, const D8& z) {
     p = p * u + c;
   }
   D8 erfc;
-  select8(erfc, a < 0.75, small, gauss * p);
-  select8(cdf, z >= 0.0, 1.0 - 0.5 * erfc, 0.5 * erfc);
+  select(erfc, a < 0.75, small, gauss * p);
+  select(cdf, z >= 0.0, 1.0 - 0.5 * erfc, 0.5 * erfc);
 }
 
 // out = f(z) over sixteen floats, as two halves of eight doubles.
