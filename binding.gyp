@@ -3,13 +3,15 @@
 # Per-ISA kernels are separate static libraries because gyp has no per-file flags.
 {
   "target_defaults": {
-    "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fvisibility=hidden", "-Wall", "-Wextra"],
+    "cflags_cc": ["-std=c++17", "-O3", "-ffp-contract=off", "-fexceptions", "-fvisibility=hidden",
+                  "-Wall", "-Wextra"],
     "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-std=gnu++17", "-std=gnu++1y", "-std=gnu++20"],
     "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
     "include_dirs": ["native"],
     "xcode_settings": {
       "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
       "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+      "OTHER_CPLUSPLUSFLAGS": ["-ffp-contract=off"],
       "GCC_SYMBOLS_PRIVATE_EXTERN": "YES"
     },
     "msvs_settings": {"VCCLCompilerTool": {"ExceptionHandling": 1}}
@@ -23,7 +25,7 @@
         "sources": ["native/core/kernels/gemm_avx2.cc", "native/core/kernels/update_avx2.cc",
                     "native/core/kernels/activation_avx2.cc"],
         "defines": ["FASTPROP_X86_KERNELS=1"],
-        "cflags_cc": ["-mavx2", "-mfma"]
+        "cflags_cc": ["-mavx2", "-mfma", "-ffp-contract=fast"]
       }]]
     },
     {
@@ -33,7 +35,7 @@
         "sources": ["native/core/kernels/gemm_avx512.cc", "native/core/kernels/update_avx512.cc",
                     "native/core/kernels/activation_avx512.cc"],
         "defines": ["FASTPROP_X86_KERNELS=1"],
-        "cflags_cc": ["-mavx512f", "-mavx2", "-mfma"]
+        "cflags_cc": ["-mavx512f", "-mavx2", "-mfma", "-ffp-contract=fast"]
       }]]
     },
     # <<< ISA kernels <<<

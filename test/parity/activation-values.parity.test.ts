@@ -58,3 +58,20 @@ describe.each(availableKernels())('activation values, %s kernel', (kernel) => {
     expect(worst, `f(${z[at]}) = ${actual[at]}, float64 ${expected[at]}`).toBeLessThanOrEqual(MAX_ULP);
   });
 });
+
+// activation_vector.h is one source compiled for AVX2 and for AVX-512, with FMA contraction on
+// in both (CMakeLists.txt): the two must make the same choices and so the same bits.
+const vectorKernels = availableKernels().filter((k) => k !== 'scalar');
+describe.skipIf(vectorKernels.length < 2)('activation values, AVX2 against AVX-512', () => {
+  it.each(ACTIVATIONS.filter((f) => f !== 'softmax'))('%s: the same bits on both', (activation) => {
+    const values = vectorKernels.map((kernel) => {
+      const model = new Sequential({ inputSize: 1, layers: [{ units: 1, activation, leakySlope: SLOPE }], loss: 'meanSquaredError', kernel, threads: 1 });
+      model.setWeights([{ kernel: new Float32Array([1]), bias: new Float32Array([0]) }]);
+      const out = model.predict({ data: z, shape: [z.length, 1] }).data;
+      model.dispose();
+      return new Uint32Array(Float32Array.from(out).buffer);
+    });
+    const differ = values[0]!.findIndex((bits, i) => bits !== values[1]![i]);
+    expect(differ, differ < 0 ? '' : `f(${z[differ]}): ${vectorKernels.join(' vs ')} differ`).toBe(-1);
+  });
+});

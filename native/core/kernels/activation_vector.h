@@ -7,10 +7,11 @@
 // rounds); tanh on 1 thread 1.65×.
 //
 // Written with GCC/Clang vector extensions, so both files compile the same source: one zmm per
-// operation under AVX-512, two ymm under AVX2. Multiplies and adds stay separate (no FMA
-// contraction under -std=c++17), so both give the same bits. Results agree with libm to a few
-// ulp, not bit for bit, as the kernels' products already do (README, Determinism); the test
-// test/parity/activation-values.parity.test.ts holds every kernel within 4 ulp of float64.
+// operation under AVX-512, two ymm under AVX2. Both files are compiled with FMA contraction on
+// (CMakeLists.txt), so a·b + c may be fused, the same way in both: their values have the same
+// bits (test/parity/activation-values.parity.test.ts checks that, and holds every kernel within
+// 4 ulp of float64). Results agree with libm to a few ulp, not bit for bit, as the kernels'
+// products already do (README, Determinism).
 #pragma once
 
 #include <cstdint>

@@ -5,11 +5,12 @@
 // The dispatch fallback on any CPU (and the only kernel on arm64), compiled at baseline flags.
 // The inner loops have constant trip counts over a local accumulator array, which GCC and
 // Clang turn into vector code: 6 rows × 2 SSE/NEON vectors = 12 accumulators + 2 for the B row
-// + 1 broadcast = 15/16 xmm registers (NEON has 32). Multiply and add stay separate unless the
-// compiler contracts them; either way each element's k-sum runs in one fixed order.
+// + 1 broadcast = 15/16 xmm registers (NEON has 32). Each k step is a madd (madd.h): fused on
+// arm64, a multiply and an add at x86-64's baseline; the write-back is never fused.
 #include <cstddef>
 
 #include "kernels.h"
+#include "madd.h"
 
 namespace fastprop::core::kernels {
 namespace {
@@ -23,7 +24,7 @@ void kernel_scalar(std::size_t kc, const float* a, const float* b, float* c, std
   for (std::size_t p = 0; p < kc; ++p) {
     for (std::size_t i = 0; i < kMr; ++i) {
       const float ai = a[i];
-      for (std::size_t j = 0; j < kNr; ++j) acc[i][j] += ai * b[j];
+      for (std::size_t j = 0; j < kNr; ++j) acc[i][j] = madd(ai, b[j], acc[i][j]);
     }
     a += kMr;
     b += kNr;

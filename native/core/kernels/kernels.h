@@ -21,8 +21,9 @@
 //
 // with m ≤ MR, n ≤ NR; beta == 0 means C is write-only (never read: it may hold NaN). Each
 // element's k-sum runs p = 0, 1, …, kc−1 in order, one fused multiply-add per step (scalar
-// kernel: multiply then add), whatever the tile's position, so results never depend on how
-// the caller splits the m and n loops.
+// kernel: madd, fused where the target has FMA), whatever the tile's position, so results
+// never depend on how the caller splits the m and n loops. The write-back rounds each step as
+// written (alpha·acc, then + beta·C, then + bias), the sum the split-k path also forms.
 #pragma once
 
 #include <algorithm>

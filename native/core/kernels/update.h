@@ -15,6 +15,7 @@
 #include <cstring>
 
 #include "../optimizer.h"
+#include "madd.h"
 
 namespace fastprop::core::kernels {
 
@@ -222,17 +223,17 @@ inline void dot_rows(const float* w, const float* d, std::size_t n, float* back,
   }
 }
 
-// acc[0, n) += a·w[0, n). One compiled body per ISA file, never inlined or cloned: the update
-// pass (RowGradient::ahead_acc) and accumulate_rows_generic both call it, so their sums are the
-// same bits whatever the compiler would have made of each call site (FMA contraction,
-// vectorisation).
+// acc[0, n) += a·w[0, n), by madd (fused where the target has FMA). One compiled body per ISA
+// file, never inlined or cloned: the update pass (RowGradient::ahead_acc) and
+// accumulate_rows_generic both call it, so their sums are the same bits whatever the compiler
+// would have made of each call site.
 #if defined(__clang__)
 #define FASTPROP_ONE_BODY __attribute__((noinline))
 #else
 #define FASTPROP_ONE_BODY __attribute__((noipa))
 #endif
 inline FASTPROP_ONE_BODY void axpy_row(float a, const float* w, std::size_t n, float* acc) {
-  for (std::size_t j = 0; j < n; ++j) acc[j] += a * w[j];
+  for (std::size_t j = 0; j < n; ++j) acc[j] = madd(a, w[j], acc[j]);
 }
 
 inline void accumulate_rows_generic(const float* x, const float* w, std::size_t i0,
