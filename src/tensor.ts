@@ -165,8 +165,12 @@ function fromFlat(input: MatrixInput, name: string, deferred?: DeferredFiniteChe
   if (source instanceof Float32Array) {
     // Borrowed as it is: only finiteness to check, which fit does off the event loop (deferred).
     if (deferred) {
-      deferred.add(source, name, cols);
-      return { data: source, rows, cols };
+      // fit reads it on another thread while the event loop runs: a resizable ArrayBuffer could
+      // be shrunk meanwhile, unmapping memory being read, so such a one is trained from a copy.
+      const resizable = (source.buffer as { resizable?: boolean }).resizable === true;
+      const data = resizable ? source.slice() : source;
+      deferred.add(data, name, cols);
+      return { data, rows, cols };
     }
     const i = firstNonFinite(source);
     if (i >= 0) throw nonFinite(name, source[i]!, Math.floor(i / cols), i % cols);

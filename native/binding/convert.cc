@@ -6,6 +6,16 @@
 
 namespace fastprop::binding {
 
+void* typed_array_data(const Napi::Value& value) {
+  // napi_get_typedarray_info, not the array's Napi::ArrayBuffer: that one rejects an array on a
+  // SharedArrayBuffer ("Invalid argument").
+  void* data = nullptr;
+  const napi_status status =
+      napi_get_typedarray_info(value.Env(), value, nullptr, nullptr, &data, nullptr, nullptr);
+  NAPI_THROW_IF_FAILED(value.Env(), status, nullptr);
+  return data;
+}
+
 namespace {
 
 template <typename T>
@@ -26,9 +36,8 @@ View<T> typed_array(const Napi::Value& value, const char* name, std::size_t min_
   View<T> view;
   view.length = length;
   if (length > 0) {
-    Napi::ArrayBuffer buffer = array.ArrayBuffer();
-    if (buffer.Data() == nullptr) throw_type_error(env, std::string(name) + " is detached");
-    view.data = reinterpret_cast<T*>(static_cast<std::uint8_t*>(buffer.Data()) + array.ByteOffset());
+    view.data = static_cast<T*>(typed_array_data(value));
+    if (view.data == nullptr) throw_type_error(env, std::string(name) + " is detached");
   }
   return view;
 }

@@ -28,6 +28,10 @@ struct View {
   std::size_t length = 0;
 };
 
+// The address of a typed array's first element (null when detached), on an ArrayBuffer or a
+// SharedArrayBuffer.
+void* typed_array_data(const Napi::Value& value);
+
 // `name` is used in messages. min_length: the least element count the call will touch.
 View<float> float32_array(const Napi::Value& value, const char* name, std::size_t min_length);
 View<std::int32_t> int32_array(const Napi::Value& value, const char* name, std::size_t min_length);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "binding/model_wrap.h"
 
+#include <new>
 #include <string>
 
 #include "binding/addon_data.h"
@@ -15,6 +16,19 @@ namespace fastprop::binding {
 namespace {
 constexpr std::size_t kMaxRows = std::size_t(1) << 32;
 constexpr int kMaxThreads = 1024;
+
+// Runs a core call that sizes scratch memory for `rows` rows: memory it cannot get becomes a JS
+// error that says so, not an abort (a huge layer times many rows can ask for terabytes).
+template <typename Fn>
+auto memory_checked(Napi::Env env, const char* method, std::size_t rows, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const std::bad_alloc&) {
+    throw_with_state(env, std::string(method) + " ran out of memory: the scratch memory for " +
+                              std::to_string(rows) + " rows of this model could not be allocated",
+                     "ERR_NATIVE");
+  }
+}
 }  // namespace
 
 Napi::Function ModelWrap::define(Napi::Env env) {
@@ -71,7 +85,7 @@ Napi::Value ModelWrap::predict(const Napi::CallbackInfo& info) {
   const float* params = float32_array(info[0], "params", spec.parameter_count()).data;
   const float* x = float32_array(info[1], "x", checked_mul(env, rows, spec.input_size(), "x")).data;
   float* out = float32_array(info[3], "out", checked_mul(env, rows, spec.output_size(), "out")).data;
-  mlp_->predict(params, x, rows, out);
+  memory_checked(env, "predict", rows, [&] { mlp_->predict(params, x, rows, out); });
   report_memory(env);
   return env.Undefined();
 }
@@ -86,7 +100,8 @@ Napi::Value ModelWrap::gradients(const Napi::CallbackInfo& info) {
   const float* x = float32_array(info[1], "x", checked_mul(env, rows, spec.input_size(), "x")).data;
   const core::Targets targets = parse_targets(info[2], spec, rows);
   float* grads = float32_array(info[4], "grads", spec.parameter_count()).data;
-  const double loss = mlp_->gradients(params, x, targets, rows, grads);
+  const double loss =
+      memory_checked(env, "gradients", rows, [&] { return mlp_->gradients(params, x, targets, rows, grads); });
   report_memory(env);
   return Napi::Number::New(env, loss);
 }
@@ -99,7 +114,8 @@ Napi::Value ModelWrap::evaluate(const Napi::CallbackInfo& info) {
   const float* params = float32_array(info[0], "params", spec.parameter_count()).data;
   const float* x = float32_array(info[1], "x", checked_mul(env, rows, spec.input_size(), "x")).data;
   const core::Targets targets = parse_targets(info[2], spec, rows);
-  const core::Mlp::Evaluation result = mlp_->evaluate(params, x, targets, rows, 256);
+  const core::Mlp::Evaluation result =
+      memory_checked(env, "evaluate", rows, [&] { return mlp_->evaluate(params, x, targets, rows, 256); });
   report_memory(env);
   Napi::Object out = Napi::Object::New(env);
   out.Set("lossSum", result.loss_sum);
@@ -111,8 +127,16 @@ Napi::Value ModelWrap::evaluate(const Napi::CallbackInfo& info) {
 Napi::Value ModelWrap::train(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   require_idle(env, "train");
-  TrainWorker* worker = TrainWorker::create(info, this);  // validates; throws on bad input
+  // Busy from here: reading the job may run the caller's JS (getters), which must not dispose
+  // or retrain this model while create() holds its spec.
   busy_ = true;
+  TrainWorker* worker = nullptr;
+  try {
+    worker = TrainWorker::create(info, this);  // validates; throws on bad input
+  } catch (...) {
+    busy_ = false;
+    throw;
+  }
   Napi::Promise promise = worker->promise();
   worker->Queue();
   return promise;

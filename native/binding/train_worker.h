@@ -10,11 +10,13 @@
 // Resolves {batchLoss, batchMetric: Float64Array (one per batch run), batchesDone: number,
 //   stopReason: 'completed' | 'cancelled' | 'nonFiniteLoss' | 'nonFiniteWeights'}.
 // Every typed array is referenced until the promise settles, so GC cannot free what Execute()
-// reads; callers must not mutate or transfer them meanwhile. Execute() never touches JS.
+// reads; callers must not mutate or transfer them meanwhile. The row order and the class labels,
+// which index memory, are copied once checked. Execute() never touches JS.
 #pragma once
 
 #include <napi.h>
 
+#include <cstdint>
 #include <vector>
 
 #include "core/mlp.h"
@@ -42,6 +44,8 @@ class TrainWorker : public Napi::AsyncWorker {
   ModelWrap* model_;
   core::TrainJob job_;
   core::TrainOutcome outcome_;
+  std::vector<std::uint32_t> order_;  // job_.order and job_.targets.labels point into these
+  std::vector<std::int32_t> labels_;
   std::vector<Napi::ObjectReference> keep_alive_;
   Napi::ObjectReference batch_loss_, batch_metric_;
 };

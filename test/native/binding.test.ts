@@ -168,4 +168,73 @@ describe('the native addon', () => {
     model.dispose();
     expect(() => model.info()).toThrow(expect.objectContaining({ code: 'ERR_DISPOSED' }));
   });
+  it('trains on its own copy of the row order and labels: a job that overwrites them stays in bounds', async () => {
+    // grads shares bytes with order and the labels: the first batch writes float bits over them,
+    // which as row indices and classes would point far outside x and the outputs. The worker
+    // reads the copies it checked.
+    const model = new binding.NativeModel(spec as never, {});
+    const shared = new ArrayBuffer(PARAMS * 4 + 64);
+    const grads = new Float32Array(shared, 0, PARAMS);
+    const order = new Uint32Array(shared, 0, 2);
+    order.set([1, 0]);
+    const targets = new Int32Array(shared, 8, 2);  // labels 0 and 1 until grads overwrite them
+    targets.set([0, 1]);
+    // clipNorm makes the core store the gradient in grads (small batches otherwise fuse it).
+    const result = await model.train(job({ grads, order, targets, batchSize: 1, batchCount: 2, clipNorm: 1e9 }) as never);
+    expect(result.batchesDone).toBe(2);
+    expect(order[0]).not.toBe(1);  // really overwritten: the job did not read this
+    model.dispose();
+  });
+  it('reads the whole job before taking a pointer: a getter cannot free a buffer it uses', () => {
+    const model = new binding.NativeModel(spec as never, {});
+    const params = new Float32Array(PARAMS);
+    const base = job({ params });
+    const sneaky = {
+      ...base,
+      get optimizer() {
+        structuredClone(params.buffer, { transfer: [params.buffer] });  // detaches params
+        return base.optimizer;
+      },
+    };
+    expect(() => model.train(sneaky as never)).toThrow(`expected params with at least ${PARAMS} elements, got 0`);
+    // Not left busy by the failed call.
+    expect(() => model.predict(new Float32Array(PARAMS), new Float32Array(8), 2, new Float32Array(4))).not.toThrow();
+  });
+  it('is busy while it reads a job: a getter cannot dispose the model under it', () => {
+    const model = new binding.NativeModel(spec as never, {});
+    const base = job();
+    const sneaky = {
+      ...base,
+      get optimizer() {
+        model.dispose();
+        return base.optimizer;
+      },
+    };
+    expect(() => model.train(sneaky as never)).toThrow(expect.objectContaining({ code: 'ERR_BUSY' }));
+    expect(() => model.predict(new Float32Array(PARAMS), new Float32Array(8), 2, new Float32Array(4))).not.toThrow();
+  });
+  it('reads typed arrays on a SharedArrayBuffer', () => {
+    const model = new binding.NativeModel(spec as never, {});
+    const params = Float32Array.from({ length: PARAMS }, (_, i) => (i % 5) / 10 - 0.2);
+    const x = Float32Array.from({ length: 8 }, (_, i) => i / 8);
+    const shared = new Float32Array(new SharedArrayBuffer(8 * 4));
+    shared.set(x);
+    const plain = new Float32Array(4), fromShared = new Float32Array(new SharedArrayBuffer(4 * 4));
+    model.predict(params, x, 2, plain);
+    model.predict(params, shared, 2, fromShared);
+    expect(Array.from(fromShared)).toEqual(Array.from(plain));
+  });
+  // Skipped under scripts/sanitize.sh: ASan's operator new makes a failed allocation fatal.
+  it.skipIf(process.env['FASTPROP_UNDER_ASAN'] === '1')('throws, not aborts, when the scratch memory for a call cannot be allocated', () => {
+    // 2^22 units × 2^20 rows of activations: 16 TiB, which no allocator grants.
+    const wide = { layers: [{ inputs: 1, units: 2 ** 22, activation: 'relu', leakySlope: 0 }, { inputs: 2 ** 22, units: 1, activation: 'linear', leakySlope: 0 }], loss: 'meanSquaredError' };
+    const model = new binding.NativeModel(wide as never, { threads: 1 });
+    const params = new Float32Array(2 * 2 ** 22 + 2 ** 22 + 1);
+    const rows = 2 ** 20;
+    expect(() => model.gradients(params, new Float32Array(rows), new Float32Array(rows), rows, new Float32Array(params.length))).toThrow(
+      `gradients ran out of memory: the scratch memory for ${rows} rows of this model could not be allocated`,
+    );
+    expect(() => model.predict(params, new Float32Array(2), 2, new Float32Array(2))).not.toThrow();
+    model.dispose();
+  });
 });
