@@ -10,7 +10,8 @@ namespace fastprop::core {
 
 // GFLOP/s of `threads` threads each running the probe for `seconds`, summed. kAvx512 and kAvx2
 // use vfmadd231ps on zmm / ymm; kScalar uses SSE mulps + addps (what baseline x86-64 code can
-// issue). The ISA must be supported. Returns 0 on CPUs other than x86-64.
+// issue); on arm64 kScalar (its only kernel) uses NEON fmla. The ISA must be supported.
+// Returns 0 on other CPUs.
 double fma_peak_gflops(Isa isa, int threads, double seconds);
 
 }  // namespace fastprop::core

@@ -38,7 +38,7 @@ describe('the native addon', () => {
   it('has a peak probe for each kernel it supports', () => {
     for (const kernel of binding.backendInfo().kernels) {
       const gflops = binding._fmaPeak(kernel, 1);
-      expect(gflops).toBeGreaterThan(0.1);
+      expect(gflops).toBeGreaterThan(0);  // 0: no probe for this CPU (arm64 under qemu reads 0.2)
       expect(gflops).toBeLessThan(1e5);
     }
     expect(() => binding._fmaPeak('neon' as never, 1)).toThrow("unknown kernel 'neon'");
