@@ -12,6 +12,21 @@ namespace fastprop::core {
 
 namespace {
 
+// Runs `block` (one iteration of a probe: 12 chains) 20,000 times at a go until `seconds` have
+// passed, and returns iterations per second.
+template <typename Block>
+[[maybe_unused]] double iterations_per_second(double seconds, Block block) {
+  std::uint64_t iterations = 0;
+  const auto start = std::chrono::steady_clock::now();
+  double elapsed = 0;
+  do {
+    for (int r = 0; r < 20000; ++r) block();
+    iterations += 20000;
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  } while (elapsed < seconds);
+  return double(iterations) / elapsed;
+}
+
 #if defined(__x86_64__)
 #define FASTPROP_CHAIN(insn, reg, i) insn " %%" reg "13, %%" reg "14, %%" reg #i "\n\t"
 // SSE's two-operand form: x_i ← x_i·a, then x_i ← x_i + b.
@@ -50,25 +65,20 @@ double run(Isa isa, double seconds) {
     // read zeros in their low lanes and whatever the upper lanes held: zero those too.
     if (isa == Isa::kAvx2) __asm__ volatile("vzeroall\n\t" ::: FASTPROP_CLOBBERS);
   }
-  std::uint64_t iterations = 0;
-  const auto start = std::chrono::steady_clock::now();
-  double elapsed = 0;
-  do {
-    for (int r = 0; r < 20000; ++r) {
-      if (isa == Isa::kAvx512) {
-        __asm__ volatile(FASTPROP_12("vfmadd231ps", "zmm") ::: FASTPROP_CLOBBERS);
-      } else if (isa == Isa::kAvx2) {
-        __asm__ volatile(FASTPROP_12("vfmadd231ps", "ymm") ::: FASTPROP_CLOBBERS);
-      } else {
-        // SSE has no FMA: a multiply and an add per chain (the add depends on the multiply).
-        __asm__ volatile(FASTPROP_SSE_12 ::: FASTPROP_CLOBBERS);
-      }
-    }
-    iterations += 20000;
-    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  } while (elapsed < seconds);
+  double rate;
+  if (isa == Isa::kAvx512) {
+    rate = iterations_per_second(
+        seconds, [] { __asm__ volatile(FASTPROP_12("vfmadd231ps", "zmm") ::: FASTPROP_CLOBBERS); });
+  } else if (isa == Isa::kAvx2) {
+    rate = iterations_per_second(
+        seconds, [] { __asm__ volatile(FASTPROP_12("vfmadd231ps", "ymm") ::: FASTPROP_CLOBBERS); });
+  } else {
+    // SSE has no FMA: a multiply and an add per chain (the add depends on the multiply).
+    rate = iterations_per_second(seconds,
+                                 [] { __asm__ volatile(FASTPROP_SSE_12 ::: FASTPROP_CLOBBERS); });
+  }
   const int lanes = isa == Isa::kAvx512 ? 16 : isa == Isa::kAvx2 ? 8 : 4;
-  return double(iterations) * 12 * lanes * 2 / elapsed / 1e9;
+  return rate * 12 * lanes * 2 / 1e9;
 }
 #undef FASTPROP_CLOBBERS
 #undef FASTPROP_12
@@ -87,20 +97,13 @@ double run(Isa, double seconds) {
                    FASTPROP_ZERO(4) FASTPROP_ZERO(5) FASTPROP_ZERO(6) FASTPROP_ZERO(7)
                    FASTPROP_ZERO(8) FASTPROP_ZERO(9) FASTPROP_ZERO(10) FASTPROP_ZERO(11)
                    FASTPROP_ZERO(13) FASTPROP_ZERO(14) ::: FASTPROP_CLOBBERS);
-  std::uint64_t iterations = 0;
-  const auto start = std::chrono::steady_clock::now();
-  double elapsed = 0;
-  do {
-    for (int r = 0; r < 20000; ++r) {
-      __asm__ volatile(FASTPROP_FMLA(0) FASTPROP_FMLA(1) FASTPROP_FMLA(2) FASTPROP_FMLA(3)
-                       FASTPROP_FMLA(4) FASTPROP_FMLA(5) FASTPROP_FMLA(6) FASTPROP_FMLA(7)
-                       FASTPROP_FMLA(8) FASTPROP_FMLA(9) FASTPROP_FMLA(10) FASTPROP_FMLA(11)
-                       ::: FASTPROP_CLOBBERS);
-    }
-    iterations += 20000;
-    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  } while (elapsed < seconds);
-  return double(iterations) * 12 * 4 * 2 / elapsed / 1e9;
+  const double rate = iterations_per_second(seconds, [] {
+    __asm__ volatile(FASTPROP_FMLA(0) FASTPROP_FMLA(1) FASTPROP_FMLA(2) FASTPROP_FMLA(3)
+                     FASTPROP_FMLA(4) FASTPROP_FMLA(5) FASTPROP_FMLA(6) FASTPROP_FMLA(7)
+                     FASTPROP_FMLA(8) FASTPROP_FMLA(9) FASTPROP_FMLA(10) FASTPROP_FMLA(11)
+                     ::: FASTPROP_CLOBBERS);
+  });
+  return rate * 12 * 4 * 2 / 1e9;
 }
 #undef FASTPROP_CLOBBERS
 #undef FASTPROP_ZERO

@@ -38,7 +38,7 @@ describe('fit on borrowed arrays', () => {
     // find x empty (or read unmapped memory).
     expect(await trainedOn(x, () => buffer.resize(0))).toEqual(expected);
   });
-  it('trains in place on a SharedArrayBuffer, as on an ArrayBuffer', async () => {
+  it('trains on and predicts from an array on a SharedArrayBuffer, as on an ArrayBuffer', async () => {
     const expected = await trainedOn(values.slice());
     const x = new Float32Array(new SharedArrayBuffer(values.byteLength));
     x.set(values);
