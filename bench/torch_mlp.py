@@ -20,7 +20,7 @@
 Batch figures are the median over --samples timed chunks, after warm-up calls. Started from the
 shared runner (shared/bench/torch_mlp.py); run it through torch-reference.sh, which sets the
 threading layout. Needs Debian's python3-torch, run with /usr/bin/python3."""
-import argparse, json, resource, statistics, sys, time
+import argparse, ctypes, json, os, re, resource, statistics, sys, time
 import torch
 
 p = argparse.ArgumentParser()
@@ -31,6 +31,7 @@ p.add_argument('--seconds', type=float, default=2.0, help='time budget per measu
 p.add_argument('--samples', type=int, default=5, help='timed chunks per measurement (median)')
 p.add_argument('--rss-seconds', type=float, default=0.0, help='peak-RSS run instead of timings')
 p.add_argument('--serve', action='store_true', help='answer JSON requests on stdin')
+p.add_argument('--which-blas', action='store_true', help='print the BLAS library torch uses, and exit')
 p.add_argument('--keep-subnormals', action='store_true',
                help='leave subnormal floats on (torch default); without it, flushed to zero as fastprop does')
 args = p.parse_args()
@@ -57,6 +58,34 @@ def chunk_seconds_per_call(fn, seconds):
 def median_seconds_per_call(fn, budget):
     warm_up(fn)
     return statistics.median(chunk_seconds_per_call(fn, budget / args.samples) for _ in range(args.samples))
+
+def blas_library():
+    """The BLAS library torch.mm reaches, as {'name', 'path', 'reference'}. Debian's torch links
+    libblas.so.3, which the alternatives system points at whatever BLAS is installed: with only
+    the netlib reference BLAS that python3-torch pulls in, torch.mm runs at ~3-5 GFLOP/s, which
+    is no measure of PyTorch (bench/torch.ts refuses to compare against it)."""
+    torch.mm(torch.rand(64, 64), torch.rand(64, 64))  # loads the library if torch loads it lazily
+    with open('/proc/self/maps') as f:
+        paths = {l.split()[-1] for l in f if l.rstrip().endswith('.so') or '.so.' in l}
+    blas = sorted(p for p in paths if re.search(r'blas|blis|mkl', os.path.basename(p)))
+    if not blas:
+        return {'name': 'unknown', 'path': '', 'reference': False}
+    path = blas[0]
+    lib = ctypes.CDLL(path)
+    for symbol, name in (('openblas_get_config', 'OpenBLAS'), ('bli_info_get_version_str', 'BLIS')):
+        fn = getattr(lib, symbol, None)
+        if fn is not None:
+            fn.restype = ctypes.c_char_p
+            core = getattr(lib, 'openblas_get_corename', None)
+            if core is not None:
+                core.restype = ctypes.c_char_p
+                version = ' '.join(fn().decode().split()[:2])  # "OpenBLAS 0.3.21 NO_LAPACKE …"
+                return {'name': f'{version} (core {core().decode()})', 'path': path, 'reference': False}
+            return {'name': f'{name} {fn().decode()}', 'path': path, 'reference': False}
+    real = os.path.realpath(path)
+    reference = '/blas/libblas.so' in real  # Debian's netlib package (libblas3)
+    return {'name': 'reference BLAS (netlib)' if reference else os.path.basename(real), 'path': real,
+            'reference': reference}
 
 def peak_rss_bytes():
     try:
@@ -87,9 +116,12 @@ def gemm_call(shape):
     c = torch.empty(m, n)
     return (lambda: torch.mm(a, b, out=c)), 2 * m * k * n
 
-out = {'system': f'torch {torch.__version__}', 'threads': args.threads,
-       'flush_subnormals': flush and not args.keep_subnormals}
-if args.serve:
+blas = blas_library()
+out = {'system': f'torch {torch.__version__}, {blas["name"]}', 'threads': args.threads,
+       'flush_subnormals': flush and not args.keep_subnormals, 'blas': blas}
+if args.which_blas:
+    print(json.dumps(blas))
+elif args.serve:
     cached = {}  # the last batch's or shape's closure only: a 2048² GEMM holds 48 MB
     print(json.dumps(out), flush=True)
     for line in sys.stdin:
