@@ -251,8 +251,15 @@ const KernelTable& table_avx2() {
   // kc·NR·4 = 16 KiB B micro-panel in L1; mc·kc·4 = 144 KiB A block in L2.
   // Up to 96 rows, the small-m schedule with blocks 512 deep: A block ≤ 192 KiB, within the
   // 256 KiB L2 of older AVX2 cores.
-  static const KernelTable table{Isa::kAvx2, {{kMr, kNr, kernel_avx2, pack_a_avx2, pack_b_avx2}, {}},
-                                 1,          FASTPROP_AVX2_KC, FASTPROP_AVX2_MC, 4096, 96, FASTPROP_AVX2_KC_LONG, tiny_generic};
+  static const KernelTable table{Isa::kAvx2,
+                                 {{kMr, kNr, kernel_avx2, pack_a_avx2, pack_b_avx2}, {}},
+                                 1,
+                                 FASTPROP_AVX2_KC,
+                                 FASTPROP_AVX2_MC,
+                                 4096,
+                                 96,
+                                 FASTPROP_AVX2_KC_LONG,
+                                 tiny_generic};
   return table;
 }
 
