@@ -18,32 +18,32 @@ const SCRIPT = fileURLToPath(new URL('./torch-reference.sh', import.meta.url));
 
 const RUNNER = fileURLToPath(new URL('./torch_mlp.py', import.meta.url));
 
-let availability: Promise<{ readonly blas: string } | { readonly missing: string }> | undefined;
+let missing: Promise<string | undefined> | undefined;
 
 /**
- * Whether PyTorch can be measured here, checked once: Debian's python3-torch importable by
- * /usr/bin/python3, and its torch.mm reaching a real BLAS. Debian's torch links libblas.so.3, and
- * with only the netlib reference BLAS that python3-torch pulls in, torch.mm runs at ~3 GFLOP/s:
- * ratios against that would flatter fastprop by an order of magnitude, so its columns say so
- * instead of showing a figure.
+ * Why PyTorch cannot be measured here, or undefined when it can (checked once): Debian's
+ * python3-torch must be importable by /usr/bin/python3, and its torch.mm must reach a real BLAS.
+ * Debian's torch links libblas.so.3, and with only the netlib reference BLAS that python3-torch
+ * pulls in, torch.mm runs at ~3 GFLOP/s: ratios against that would flatter fastprop by an order
+ * of magnitude, so its columns say so instead of showing a figure.
  */
-export function torchAvailability(): Promise<{ readonly blas: string } | { readonly missing: string }> {
-  availability ??= new Promise((resolve) => {
+function torchMissing(): Promise<string | undefined> {
+  missing ??= new Promise((resolve) => {
     execFile('/usr/bin/python3', [RUNNER, '--which-blas'], (error, stdout) => {
-      if (error) return resolve({ missing: 'not installed' });
+      if (error) return resolve('not installed');
       let blas: { name: string; reference: boolean };
       try {
         blas = JSON.parse(stdout) as typeof blas;
       } catch {
         process.stderr.write(`PyTorch runner failed: bad output from --which-blas: ${stdout}\n`);
-        return resolve({ missing: 'failed' });
+        return resolve('failed');
       }
-      if (!blas.reference) return resolve({ blas: blas.name });
+      if (!blas.reference) return resolve(undefined);
       process.stderr.write('PyTorch left out: its torch.mm uses the reference BLAS (netlib), a strawman; install OpenBLAS: apt-get install -y libopenblas0-pthread\n');
-      resolve({ missing: 'reference BLAS' });
+      resolve('reference BLAS');
     });
   });
-  return availability;
+  return missing;
 }
 
 export type TorchRequest = { readonly op: 'mlp'; readonly batch: number; readonly seconds: number } | { readonly op: 'gemm'; readonly shape: string; readonly seconds: number };
@@ -100,8 +100,8 @@ export class Torch {
 
   /** Starts the servers, or says why PyTorch is unavailable. */
   static async open(threads: number): Promise<Torch | { readonly missing: string }> {
-    const available = await torchAvailability();
-    if ('missing' in available) return available;
+    const why = await torchMissing();
+    if (why) return { missing: why };
     const layouts = threads === 1 ? [[1, 1]] : [[1, threads], [threads, 1]];
     const servers = layouts.map(([omp, blas]) => new Server(omp!, blas!));
     try {
@@ -164,8 +164,8 @@ export interface TorchRss {
 
 /** A one-shot run of torch-reference.sh (both layouts, merged), e.g. for peak RSS. */
 export async function runTorch(threads: number, args: readonly string[]): Promise<{ readonly ok: TorchRss } | { readonly missing: string }> {
-  const available = await torchAvailability();
-  if ('missing' in available) return available;
+  const why = await torchMissing();
+  if (why) return { missing: why };
   return new Promise((resolve) => {
     execFile('bash', [SCRIPT, String(threads), ...args], { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
       try {

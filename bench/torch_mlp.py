@@ -71,17 +71,17 @@ def blas_library():
     if not blas:
         return {'name': 'unknown', 'path': '', 'reference': False}
     path = blas[0]
-    lib = ctypes.CDLL(path)
-    for symbol, name in (('openblas_get_config', 'OpenBLAS'), ('bli_info_get_version_str', 'BLIS')):
-        fn = getattr(lib, symbol, None)
-        if fn is not None:
-            fn.restype = ctypes.c_char_p
-            core = getattr(lib, 'openblas_get_corename', None)
-            if core is not None:
-                core.restype = ctypes.c_char_p
-                version = ' '.join(fn().decode().split()[:2])  # "OpenBLAS 0.3.21 NO_LAPACKE …"
-                return {'name': f'{version} (core {core().decode()})', 'path': path, 'reference': False}
-            return {'name': f'{name} {fn().decode()}', 'path': path, 'reference': False}
+    lib = ctypes.CDLL(path)  # already mapped by torch: this only looks up its version symbols
+    config = getattr(lib, 'openblas_get_config', None)  # "OpenBLAS 0.3.21 NO_LAPACKE …"
+    if config is not None:
+        config.restype = lib.openblas_get_corename.restype = ctypes.c_char_p
+        version = ' '.join(config().decode().split()[:2])
+        return {'name': f'{version} (core {lib.openblas_get_corename().decode()})', 'path': path,
+                'reference': False}
+    blis = getattr(lib, 'bli_info_get_version_str', None)
+    if blis is not None:
+        blis.restype = ctypes.c_char_p
+        return {'name': f'BLIS {blis().decode()}', 'path': path, 'reference': False}
     real = os.path.realpath(path)
     reference = '/blas/libblas.so' in real  # Debian's netlib package (libblas3)
     return {'name': 'reference BLAS (netlib)' if reference else os.path.basename(real), 'path': real,
@@ -118,7 +118,7 @@ def gemm_call(shape):
 
 blas = blas_library()
 out = {'system': f'torch {torch.__version__}, {blas["name"]}', 'threads': args.threads,
-       'flush_subnormals': flush and not args.keep_subnormals, 'blas': blas}
+       'flush_subnormals': flush and not args.keep_subnormals}
 if args.which_blas:
     print(json.dumps(blas))
 elif args.serve:

@@ -133,14 +133,8 @@ inline void transpose4x4_lanes(__m256 r[4]) {
   r[3] = _mm256_shuffle_ps(t1, t3, 0xEE);
 }
 
-// Packs `rows` (≤ 8) source rows of `depth` contiguous floats, transposed: column p goes to
-// dst + p·stride as its first `keep` values (rows past `rows` are zero). Used where the packed
-// order runs across the source's rows: A not transposed, B transposed.
-// Whole 8-column blocks load rows i and i + 4 as the two lanes of one register (vinsertf128)
-// and transpose within lanes: transpose8's vperm2f128 is 8 µops on Zen 1, where that version
-// packed 0.71–0.85 floats/ns against 2.2–2.9 for the plain copies (native/tests/run.sh kernel).
-// The last, partial block goes through masked loads and transpose8.
-// (vmaskmovps stores are microcoded and slow on AMD, hence plain stores of 8 or 4 + 2 lanes.)
+// One packed column of 8 or 6 lanes. (vmaskmovps stores are microcoded and slow on AMD, hence
+// plain stores of 8 or 4 + 2 lanes.)
 template <std::size_t kKeep>
 inline void store_packed_column(float* d, __m256 column) {
   static_assert(kKeep == 8 || kKeep == 6, "stores written for 8 or 6 lanes");
@@ -152,6 +146,13 @@ inline void store_packed_column(float* d, __m256 column) {
   }
 }
 
+// Packs `rows` (≤ 8) source rows of `depth` contiguous floats, transposed: column p goes to
+// dst + p·stride as its first `keep` values (rows past `rows` are zero). Used where the packed
+// order runs across the source's rows: A not transposed, B transposed.
+// Whole 8-column blocks load rows i and i + 4 as the two lanes of one register (vinsertf128)
+// and transpose within lanes: transpose8's vperm2f128 is 8 µops on Zen 1, where that version
+// packed 0.71–0.85 floats/ns against 2.2–2.9 for the plain copies (native/tests/run.sh kernel).
+// The last, partial block goes through masked loads and transpose8.
 template <std::size_t kKeep>
 inline void pack_transposed8(const float* src, std::size_t ld, std::size_t rows,
                              std::size_t depth, float* dst, std::size_t stride) {
