@@ -245,20 +245,22 @@ constexpr double kPackFlopsPerFloat = 32;
 
 // Picks the direction whose busiest thread finishes first. A thread's time is its share of the
 // flops plus its packing: its own slice of the split operand, and all of the other one (every
-// thread packs that whole). Balance alone splits a 1024×784·784×512 product by columns (256 +
-// 256 of 512, against 518 + 506 of 1,024 rows), and then each thread transposes all of A while
-// packing it; split by rows, that product ran 8% faster on 2 threads (medians of 40 calls, 6
-// alternating runs: 2,780 → 2,522 µs). `by_rows_only` (Epilogue::by_rows) splits by rows
+// thread packs that whole), except that threads whose rows take the large-m schedule (more
+// than m_small each) share one packed B (large_m_shared_b). Balance alone splits a
+// 1024×784·784×512 product by columns (256 + 256 of 512, against 518 + 506 of 1,024 rows), and
+// then each thread transposes all of A while packing it; split by rows, that product ran 8%
+// faster on 2 threads (medians of 40 calls, 6 alternating runs: 2,780 → 2,522 µs). `by_rows_only` (Epilogue::by_rows) splits by rows
 // whenever there are enough row panels for the threads.
 Split choose_split(std::size_t m, std::size_t n, std::size_t k, std::size_t mr, std::size_t nr,
-                   int threads, bool by_rows_only) {
+                   std::size_t m_small, int threads, bool by_rows_only) {
   const std::size_t t = static_cast<std::size_t>(threads);
   const std::size_t mp = div_up(m, mr), np = div_up(n, nr);
   // The busiest thread's rows (split m) or columns (split n), in whole panels.
   const double rows = double(std::min(m, div_up(mp, t) * mr));
   const double cols = double(std::min(n, div_up(np, t) * nr));
   const double dm = double(m), dn = double(n), dk = double(k);
-  const double by_rows = 2 * rows * dn * dk + kPackFlopsPerFloat * (rows + dn) * dk;
+  const double b_packed = rows > double(m_small) ? dn / double(t) : dn;
+  const double by_rows = 2 * rows * dn * dk + kPackFlopsPerFloat * (rows + b_packed) * dk;
   const double by_cols = 2 * dm * cols * dk + kPackFlopsPerFloat * (dm + cols) * dk;
   if (mp >= t && (by_rows_only || np < t || by_rows < by_cols || (by_rows == by_cols && m > n)))
     return {true, std::min(t, mp)};
@@ -276,6 +278,7 @@ struct Gemm::Impl {
   std::vector<Buffer> b_buf;  // per thread: packed B block, or one micro-panel (small m)
   std::vector<Buffer> c_buf;  // per thread: one block of C, for Epilogue::c_scratch
   Buffer k_parts;             // small_m_split_k: the products of k blocks 1, 2, …
+  Buffer b_shared;            // large_m_shared_b: the packed B block all threads read
 
   int threads_for(const Problem& p) const {
     const int avail = pool ? pool->size() : 1;
@@ -302,6 +305,8 @@ struct Gemm::Impl {
   void large_m(const Problem& p, const Region& r, const Tile& tile, const KBlocks& kb,
                int thread, bool scratch);
   void small_m_split_k(const Problem& p, const Tile& tile, const KBlocks& kb, int threads);
+  void large_m_shared_b(const Problem& p, const Tile& tile, const KBlocks& kb, int threads,
+                        std::size_t chunk, bool scratch);
 
   // Grows the packing (and scratch) buffers of the first `buffers` threads before a product
   // goes parallel: no allocation once the largest shape has been seen.
@@ -411,6 +416,24 @@ void Gemm::Impl::small_m_split_k(const Problem& p, const Tile& tile, const KBloc
   });
 }
 
+namespace {
+
+// The two innermost BLIS loops: every micro-tile of an rows×cols block of C from a packed A
+// block and a packed B block, one kernel call each (bias: the block's first column's, or null).
+void micro_tiles(const Tile& kt, std::size_t kc, const float* pa, std::size_t rows,
+                 const float* pb, std::size_t cols, float* c, std::size_t ldc, float alpha,
+                 float beta, const float* bias) {
+  const std::size_t mr = kt.mr, nr = kt.nr;
+  for (std::size_t i = 0; i < rows; i += mr) {
+    for (std::size_t jr = 0; jr < cols; jr += nr) {
+      kt.kernel(kc, pa + i * kc, pb + jr * kc, c + i * ldc + jr, ldc, std::min(mr, rows - i),
+                std::min(nr, cols - jr), alpha, beta, bias ? bias + jr : nullptr);
+    }
+  }
+}
+
+}  // namespace
+
 // The five BLIS loops over one region: packed B block (kc×nc) per (JC, PC), packed A block
 // (mc×kc) per IC, then the micro-tiles. With `scratch` (Epilogue::c_scratch, one k block),
 // each block goes to this thread's c_buf, reused block after block and so kept in cache, and
@@ -441,17 +464,62 @@ void Gemm::Impl::large_m(const Problem& p, const Region& r, const Tile& kt, cons
         kt.pack_a(p.ta, p.a_block(ic, p0), p.lda, mcur, kc, pa);
         float* cb = scratch ? pc : p.c + ic * p.ldc + jc;
         const std::size_t ldcb = scratch ? ncur : p.ldc;
-        for (std::size_t i = 0; i < mcur; i += mr) {
-          for (std::size_t jr = 0; jr < ncur; jr += nr) {
-            const std::size_t n_valid = std::min(nr, ncur - jr);
-            const float* pbj = pb + jr * kc;
-            const float* bj = bias ? bias + jc + jr : nullptr;
-            kt.kernel(kc, pa + i * kc, pbj, cb + i * ldcb + jr, ldcb, std::min(mr, mcur - i),
-                      n_valid, p.alpha, beta, bj);
-          }
-        }
+        micro_tiles(kt, kc, pa, mcur, pb, ncur, cb, ldcb, p.alpha, beta,
+                    bias ? bias + jc : nullptr);
         if (q + 1 == kb.count) p.finished(ic, jc, mcur, ncur, scratch ? pc : nullptr, ldcb);
       }
+    }
+  }
+}
+
+// Blocks of rows per thread in large_m_shared_b (at most mc rows each): at the end of a k
+// block, a thread waits for one block of the other's at most. Batch-1024 training on 2 threads
+// (bench/compare-builds.mjs against the split into one region per thread, 11 rounds): 4 blocks
+// 1.01×, 8 1.04×, 16 0.89×, all within this machine's noise; 4 read 1.08× (batch 1024) and
+// 1.04× (256) in 21-round runs, and 0.99× both in a quiet spell when neither thread lagged.
+constexpr std::size_t kRowBlocksPerThread = 4;
+
+// Several threads on a product of many rows, as BLIS shares them out: for each (column block,
+// k block), the threads pack B once into one buffer they all read (each a share of its
+// micro-panels), then take blocks of `chunk` rows from the pool's task counter, each packing
+// its own rows of A. Split into one region of C per thread instead, each thread packed all of
+// B, and one that ran slow (this often runs on 2 vCPUs shared with other tenants) left the
+// other waiting at the end of every product: in batch-1024 training of 784-512-256-10 on 2
+// threads the caller waited for the worker in 8–21% of its parallel_for time in three readings
+// (2% in a quiet spell; with this, 3% and 1%). Blocks of rows taken from a counter let the faster thread take more of them.
+// The k blocks run in order, one parallel_for each, so a block of C gets them in the same
+// order as on one thread (the same bits) and no task ever waits for another.
+void Gemm::Impl::large_m_shared_b(const Problem& p, const Tile& kt, const KBlocks& kb,
+                                  int threads, std::size_t chunk, bool scratch) {
+  const std::size_t nr = kt.nr;
+  const std::size_t nc = round_up(this->kt->nc, nr);
+  const std::size_t chunks = div_up(p.m, chunk);
+  float* pb = b_shared.data();
+  for (std::size_t jc = 0; jc < p.n; jc += nc) {
+    const std::size_t ncur = std::min(nc, p.n - jc), panels = div_up(ncur, nr);
+    for (std::size_t q = 0; q < kb.count; ++q) {
+      const std::size_t p0 = kb.begin(q), kc = kb.size(q, p.k);
+      const float beta = q == 0 ? p.beta : 1.0f;
+      const float* bias = q + 1 == kb.count && p.bias ? p.bias + jc : nullptr;
+      const std::size_t packers = std::min(panels, std::size_t(threads));
+      run(packers, threads, [&](std::size_t part, int) {
+        const std::size_t j0 = panels * part / packers * nr;
+        const std::size_t j1 = std::min(ncur, panels * (part + 1) / packers * nr);
+        kt.pack_b(p.tb, p.b_block(p0, jc + j0), p.ldb, kc, j1 - j0, pb + j0 * kc);
+        if (p.b_sums) {
+          for (std::size_t jr = j0; jr < j1; jr += nr)
+            add_panel_rows(pb + jr * kc, kc, nr, std::min(nr, ncur - jr), p.b_sums + jc + jr);
+        }
+      });
+      run(chunks, threads, [&](std::size_t task, int thread) {
+        const std::size_t ic = task * chunk, rows = std::min(chunk, p.m - ic);
+        float* pa = a_buf[thread].data();
+        kt.pack_a(p.ta, p.a_block(ic, p0), p.lda, rows, kc, pa);
+        float* cb = scratch ? c_buf[thread].data() : p.c + ic * p.ldc + jc;
+        const std::size_t ldcb = scratch ? ncur : p.ldc;
+        micro_tiles(kt, kc, pa, rows, pb, ncur, cb, ldcb, p.alpha, beta, bias);
+        if (q + 1 == kb.count) p.finished(ic, jc, rows, ncur, scratch ? cb : nullptr, ldcb);
+      });
     }
   }
 }
@@ -481,6 +549,7 @@ std::size_t Gemm::workspace_bytes() const {
   for (const Buffer& buffer : impl_->b_buf) bytes += buffer.bytes();
   for (const Buffer& buffer : impl_->c_buf) bytes += buffer.bytes();
   bytes += impl_->k_parts.bytes();
+  bytes += impl_->b_shared.bytes();
   return bytes;
 }
 ThreadPool* Gemm::pool() const { return impl_->pool; }
@@ -540,10 +609,12 @@ void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
     return;
   }
   const bool by_rows_only = epilogue && epilogue->by_rows;
-  const Split split = threads > 1 ? choose_split(m, n, k, tile.mr, tile.nr, threads, by_rows_only)
-                                  : Split{false, 1};
-  // Each thread runs the serial algorithm on its own rectangle of C with its own buffers: one
-  // parallel_for per call, no barrier, and the packing of the split operand is split with it.
+  const Split split =
+      threads > 1 ? choose_split(m, n, k, tile.mr, tile.nr, kt.m_small, threads, by_rows_only)
+                  : Split{false, 1};
+  // Otherwise each thread runs the serial algorithm on its own rectangle of C with its own
+  // buffers (large_m_shared_b below is the exception): one parallel_for per call, and the
+  // packing of the split operand is split with it.
   const std::size_t mp = div_up(m, tile.mr), np = div_up(n, tile.nr);
   auto region = [&](std::size_t part) {
     if (split.by_rows) {
@@ -562,13 +633,26 @@ void Gemm::sgemm(Trans ta, Trans tb, std::size_t m, std::size_t n, std::size_t k
     max_cols = std::max(max_cols, r.j1 - r.j0);
   }
   const bool small = max_rows <= kt.m_small;
+  // A block of C may be kept for the epilogue in a thread's own buffer when one pass over k
+  // finishes it (Epilogue::c_scratch).
+  const bool scratch_ok = epilogue && epilogue->c_scratch && beta == 0.0f && kb.count == 1;
+  if (!small && split.by_rows && split.parts > 1) {
+    const std::size_t chunk = round_up(
+        std::min(kt.mc, div_up(m, std::size_t(threads) * kRowBlocksPerThread)), tile.mr);
+    const std::size_t b_cols = std::min(round_up(n, tile.nr), round_up(kt.nc, tile.nr));
+    im.reserve(static_cast<std::size_t>(im.pool->size()), chunk * kb.depth, 0,
+               scratch_ok ? chunk * b_cols : 0);
+    im.b_shared.reserve(b_cols * kb.depth);
+    im.large_m_shared_b(p, tile, kb, threads, chunk, scratch_ok);
+    return;
+  }
   const std::size_t a_rows = round_up(small ? max_rows : round_up(kt.mc, tile.mr), tile.mr);
   const std::size_t b_cols =
       small ? kSmallMPanels * tile.nr
             : std::min(round_up(max_cols, tile.nr), round_up(kt.nc, tile.nr));
   const std::size_t a_floats = a_rows * kb.depth, b_floats = b_cols * kb.depth;
   // A block of C kept for the epilogue is at most mc rows × nc columns.
-  const bool scratch = !small && epilogue && epilogue->c_scratch && beta == 0.0f && kb.count == 1;
+  const bool scratch = !small && scratch_ok;
   const std::size_t c_floats = scratch ? a_rows * std::min(max_cols, round_up(kt.nc, tile.nr)) : 0;
   im.reserve(split.parts > 1 ? static_cast<std::size_t>(im.pool->size()) : 1, a_floats, b_floats,
              c_floats);

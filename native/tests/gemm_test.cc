@@ -225,8 +225,10 @@ int run_tests() {
         }
       }
     }
-    // Bitwise determinism on shapes big enough to really use both threads, every schedule.
-    const std::size_t big[][3] = {{64, 784, 512}, {784, 512, 64}, {512, 512, 512}, {300, 1000, 700}};
+    // Bitwise determinism on shapes big enough to really use both threads, every schedule
+    // (4301×4133: C split by rows, B wider than one column block of the threads' shared pack).
+    const std::size_t big[][3] = {{64, 784, 512}, {784, 512, 64}, {512, 512, 512}, {300, 1000, 700},
+                                  {4301, 4133, 9}};
     for (const auto& d : big) {
       for (int t = 0; t < 4; ++t) {
         const Case cs{bool(t & 1), bool(t & 2), d[0], d[1], d[2], 1.0f, 0.0f, true, 0};
