@@ -249,8 +249,9 @@ constexpr double kPackFlopsPerFloat = 32;
 // than m_small each) share one packed B (large_m_shared_b). Balance alone splits a
 // 1024×784·784×512 product by columns (256 + 256 of 512, against 518 + 506 of 1,024 rows), and
 // then each thread transposes all of A while packing it; split by rows, that product ran 8%
-// faster on 2 threads (medians of 40 calls, 6 alternating runs: 2,780 → 2,522 µs). `by_rows_only` (Epilogue::by_rows) splits by rows
-// whenever there are enough row panels for the threads.
+// faster on 2 threads (medians of 40 calls, 6 alternating runs: 2,780 → 2,522 µs).
+// `by_rows_only` (Epilogue::by_rows) splits by rows whenever there are enough row panels for
+// the threads.
 Split choose_split(std::size_t m, std::size_t n, std::size_t k, std::size_t mr, std::size_t nr,
                    std::size_t m_small, int threads, bool by_rows_only) {
   const std::size_t t = static_cast<std::size_t>(threads);
@@ -486,9 +487,10 @@ constexpr std::size_t kRowBlocksPerThread = 4;
 // B, and one that ran slow (this often runs on 2 vCPUs shared with other tenants) left the
 // other waiting at the end of every product: in batch-1024 training of 784-512-256-10 on 2
 // threads the caller waited for the worker in 8–21% of its parallel_for time in three readings
-// (2% in a quiet spell; with this, 3% and 1%). Blocks of rows taken from a counter let the faster thread take more of them.
-// The k blocks run in order, one parallel_for each, so a block of C gets them in the same
-// order as on one thread (the same bits) and no task ever waits for another.
+// (2% in a quiet spell; with this, 3% and 1%). Blocks of rows taken from a counter let the
+// faster thread take more of them. The k blocks run in order, one parallel_for each, so a
+// block of C gets them in the same order as on one thread (the same bits) and no task ever
+// waits for another.
 void Gemm::Impl::large_m_shared_b(const Problem& p, const Tile& kt, const KBlocks& kb,
                                   int threads, std::size_t chunk, bool scratch) {
   const std::size_t nr = kt.nr;
