@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+// How much of the machine's two cores one product on 2 threads gets: for each shape, rounds
+// that alternate (a) one `_sgemm` on 2 threads and (b) two 1-thread `_sgemm` calls of the same
+// shape at once, in two worker threads with arrays of their own. (b) is what the cores deliver
+// with nothing shared and nothing to wait for; (a) ÷ (b) is what splitting one product costs.
+// Prints the medians of the rounds' GFLOP/s and their ratio. Not part of `npm run bench`.
+//
+//   npm run build && node bench/two-cores.mjs [shapes = 256x784x512,1024x784x512] [rounds = 11]
+//
+// Shapes are MxKxN, with "/tn" or "/nt" for a stored-transposed operand (as compare-builds.mjs).
+import { createRequire } from 'node:module';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+
+const require = createRequire(import.meta.url);
+// The addon as the package loads it: FASTPROP_ADDON_PATH, else this checkout's build.
+const ADDON = process.env.FASTPROP_ADDON_PATH ?? new URL('../build/Release/fastprop.node', import.meta.url).pathname;
+
+/** A product of the given shape on fixed operands, run by `call(threads)`. */
+function product(shape) {
+  const binding = require(ADDON);
+  const [dims, trans] = shape.split('/');
+  const [m, k, n] = dims.split('x').map(Number);
+  if (![m, k, n].every((d) => Number.isInteger(d) && d > 0)) throw new Error(`bad shape '${shape}' (expected MxKxN)`);
+  const ta = trans === 'tn', tb = trans === 'nt';
+  const a = Float32Array.from({ length: m * k }, (_, i) => (i % 97) / 97 - 0.5);
+  const b = Float32Array.from({ length: k * n }, (_, i) => (i % 89) / 89 - 0.5);
+  const c = new Float32Array(m * n);
+  const kernel = binding.backendInfo().defaultKernel;
+  return {
+    flops: 2 * m * n * k,
+    call: (threads) => binding._sgemm(ta, tb, m, n, k, 1, a, ta ? m : k, b, tb ? k : n, 0, c, n, null, kernel, threads),
+  };
+}
+
+if (!isMainThread) {
+  const p = product(workerData.shape);
+  parentPort.on('message', (calls) => {
+    for (let i = 0; i < calls; i++) p.call(1);
+    parentPort.postMessage('done');
+  });
+} else {
+  const [shapes = '256x784x512,1024x784x512', rounds = '11'] = process.argv.slice(2);
+  const median = (v) => [...v].sort((x, y) => x - y)[v.length >> 1];
+  for (const shape of shapes.split(',')) {
+    const p = product(shape);
+    const workers = [0, 1].map(() => new Worker(new URL(import.meta.url), { workerData: { shape } }));
+    const both = (calls) => Promise.all(workers.map((w) => new Promise((done) => {
+      w.once('message', done);
+      w.postMessage(calls);
+    })));
+    const calls = Math.max(4, Math.round(2e8 / p.flops));  // ~0.1 s per worker per round on a core
+    await both(2);  // warm-up
+    for (let i = 0; i < 3; i++) p.call(2);
+    const split = [], pair = [];
+    for (let r = 0; r < Number(rounds); r++) {
+      let t0 = performance.now();
+      for (let i = 0; i < 2 * calls; i++) p.call(2);
+      split.push((2 * calls * p.flops) / ((performance.now() - t0) * 1e6));
+      t0 = performance.now();
+      await both(calls);
+      pair.push((2 * calls * p.flops) / ((performance.now() - t0) * 1e6));
+    }
+    console.log(`${shape}: one product on 2 threads ${median(split).toFixed(1)} GFLOP/s, two 1-thread products at once ${median(pair).toFixed(1)} GFLOP/s, ratio ${(median(split) / median(pair)).toFixed(2)} (medians of ${rounds} rounds)`);
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+}
