@@ -90,9 +90,9 @@ export async function mlpSection(ctx: BenchContext): Promise<SectionResult> {
     for (const b of BATCHES) {
       ctx.log(`mlp: batch ${b}`);
       const req = { op: 'mlp', batch: b, seconds } as const;
-      // Round order: the systems the targets compare stand next to each other.
       const native = contender('native', fastpropTrainer(data, b, 'native', n), b, samples, seconds);
       const torchLayouts = 'missing' in torch ? [] : torch.contenders(req, samples);
+      // Round order: the systems the targets compare stand next to each other.
       const contenders: [System, Contender[]][] = [
         ['native', [native]],
         ['torch', torchLayouts],
