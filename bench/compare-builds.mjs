@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { gemmProblem } from './gemm-problem.mjs';
 
 const { values: opts, positionals: builds } = parseArgs({
   allowPositionals: true,
@@ -57,23 +58,18 @@ if (opts.gemm) {
   });
   const kernels = bindings.map((binding) => binding.backendInfo().defaultKernel);  // outside the timed calls
   for (const shape of opts.gemm.split(',')) {
-    const [dims, layout] = shape.split('/');
-    const [m, k, n] = dims.split('x').map(Number);
-    const ta = layout === 'tn', tb = layout === 'nt';
-    const a = Float32Array.from({ length: m * k }, () => Math.random() - 0.5);
-    const b = Float32Array.from({ length: k * n }, () => Math.random() - 0.5);
-    const c = new Float32Array(m * n);
-    const reps = Math.max(3, Math.round(1e8 / (2 * m * n * k)));
+    const problem = gemmProblem(shape);
+    const reps = Math.max(3, Math.round(1e8 / problem.flops));
     const gflops = bindings.map(() => []);
     for (let r = 0; r < rounds; r++) {
       for (const i of r % 2 ? [1, 0] : [0, 1]) {
         const binding = bindings[i];
         const kernel = kernels[i];
-        const call = () => binding._sgemm(ta, tb, m, n, k, 1, a, ta ? m : k, b, tb ? k : n, 0, c, n, null, kernel, threads);
+        const call = () => problem.call(binding, kernel, threads);
         call();
         const t0 = performance.now();
         for (let q = 0; q < reps; q++) call();
-        gflops[i].push((2 * m * n * k * reps) / ((performance.now() - t0) / 1000) / 1e9);
+        gflops[i].push((problem.flops * reps) / ((performance.now() - t0) / 1000) / 1e9);
       }
     }
     report(`${shape}, ${threads} thread(s)`, 'GFLOP/s', gflops[0], gflops[1]);

@@ -7,29 +7,21 @@
 //
 //   npm run build && node bench/two-cores.mjs [shapes = 256x784x512,1024x784x512] [rounds = 11]
 //
-// Shapes are MxKxN, with "/tn" or "/nt" for a stored-transposed operand (as compare-builds.mjs).
+// Shapes are MxKxN, with "/tn" or "/nt" for a stored-transposed operand (bench/gemm-problem.mjs).
 import { createRequire } from 'node:module';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { gemmProblem } from './gemm-problem.mjs';
 
 const require = createRequire(import.meta.url);
 // The addon as the package loads it: FASTPROP_ADDON_PATH, else this checkout's build.
 const ADDON = process.env.FASTPROP_ADDON_PATH ?? new URL('../build/Release/fastprop.node', import.meta.url).pathname;
 
-/** A product of the given shape on fixed operands, run by `call(threads)`. */
+/** The shape's product on this thread's own operands, run by `call(threads)`. */
 function product(shape) {
   const binding = require(ADDON);
-  const [dims, trans] = shape.split('/');
-  const [m, k, n] = dims.split('x').map(Number);
-  if (![m, k, n].every((d) => Number.isInteger(d) && d > 0)) throw new Error(`bad shape '${shape}' (expected MxKxN)`);
-  const ta = trans === 'tn', tb = trans === 'nt';
-  const a = Float32Array.from({ length: m * k }, (_, i) => (i % 97) / 97 - 0.5);
-  const b = Float32Array.from({ length: k * n }, (_, i) => (i % 89) / 89 - 0.5);
-  const c = new Float32Array(m * n);
   const kernel = binding.backendInfo().defaultKernel;
-  return {
-    flops: 2 * m * n * k,
-    call: (threads) => binding._sgemm(ta, tb, m, n, k, 1, a, ta ? m : k, b, tb ? k : n, 0, c, n, null, kernel, threads),
-  };
+  const problem = gemmProblem(shape);
+  return { flops: problem.flops, call: (threads) => problem.call(binding, kernel, threads) };
 }
 
 if (!isMainThread) {
